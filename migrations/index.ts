@@ -1,0 +1,7 @@
+/**
+ * Every migration, oldest first. A migration is added here when it is created and never edited
+ * once landed; a test checks that this list and the folder agree.
+ */
+import { Foundation1764096000000 } from './1764096000000-Foundation';
+
+export const MIGRATIONS = [Foundation1764096000000];

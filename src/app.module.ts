@@ -1,0 +1,71 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { Clock, SystemClock } from './common/clock';
+import { TokenCipher } from './common/token-cipher';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { PeopleModule } from './people/people.module';
+import { PulseModule } from './pulse/pulse.module';
+import { SlackCoreModule } from './slack/slack-core.module';
+import { SlackModule } from './slack/slack.module';
+import { TeamsModule } from './teams/teams.module';
+import { TokensModule } from './tokens/tokens.module';
+import { WorkspacesModule } from './workspaces/workspaces.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** The resolved database: the embedded server's URL or DATABASE_URL. */
+  databaseUrl: string;
+  encryptionKey: Buffer;
+  clock?: Clock;
+}
+
+/** Adapters every feature may inject: the clock and the token cipher. */
+@Global()
+@Module({})
+class AdaptersModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AdaptersModule,
+      providers: [
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        { provide: TokenCipher, useValue: new TokenCipher(options.encryptionKey) },
+      ],
+      exports: [Clock, TokenCipher],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        AdaptersModule.forRoot(options),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: options.databaseUrl,
+          autoLoadEntities: true,
+          synchronize: false,
+          migrationsRun: false,
+          extra: { max: 10, application_name: 'pulsedesk' },
+        }),
+        JobsModule.forRoot(options.databaseUrl),
+        SlackCoreModule,
+        HealthModule,
+        AuthModule,
+        WorkspacesModule,
+        TeamsModule,
+        PeopleModule,
+        TokensModule,
+        SlackModule,
+        PulseModule,
+      ],
+    };
+  }
+}

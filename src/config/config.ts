@@ -1,0 +1,171 @@
+/**
+ * The environment, validated once at boot and exposed typed. Every variable of PRODUCT.md §1
+ * lives here; a bad value stops the boot with a message naming the variable.
+ * Shared by the app and the migration CLI so both read the same configuration.
+ */
+import * as path from 'node:path';
+
+export interface SlackConfig {
+  /** Slack is on only when a signing secret is present. */
+  enabled: boolean;
+  signingSecret?: string;
+  botToken?: string;
+  oauth?: { clientId: string; clientSecret: string; stateSecret: string };
+  apiUrl: string;
+  authorizeUrl: string;
+}
+
+export interface AppConfig {
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  slack: SlackConfig;
+  publicUrl: string;
+  /** 32 bytes when given; undefined means "generate once into DATA_DIR". */
+  encryptionKey?: Buffer;
+  adminApiToken?: string;
+  anonymityThreshold: number;
+  logLevel: string;
+}
+
+export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
+export const SLACK_DEFAULT_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';
+export const ANONYMITY_FLOOR = 3;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads one variable, treating empty strings as unset (as .env files often leave them). */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parseIntegerVar(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+  hint = '',
+): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max}${hint}, got "${raw}"`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function parseUrlVar(
+  env: Env,
+  name: string,
+  problems: string[],
+  protocols: string[] = ['http:', 'https:'],
+): URL | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (!protocols.includes(url.protocol)) {
+      problems.push(`${name} must be a ${protocols.join(' or ')} URL, got "${url.protocol}"`);
+      return undefined;
+    }
+    return url;
+  } catch {
+    problems.push(`${name} must be a URL, got "${raw}"`);
+    return undefined;
+  }
+}
+
+function parseEncryptionKey(env: Env, problems: string[]): Buffer | undefined {
+  const raw = read(env, 'ENCRYPTION_KEY');
+  if (raw === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) {
+    problems.push(
+      'ENCRYPTION_KEY must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
+    );
+    return undefined;
+  }
+  return key;
+}
+
+function parseSlack(env: Env, problems: string[]): SlackConfig {
+  const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
+  const botToken = read(env, 'SLACK_BOT_TOKEN');
+  if (botToken !== undefined && !botToken.startsWith('xoxb-')) {
+    problems.push('SLACK_BOT_TOKEN must be a bot token starting with "xoxb-"');
+  }
+  const oauthVars = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const;
+  const oauthValues = oauthVars.map((name) => read(env, name));
+  const oauthSet = oauthValues.filter((v) => v !== undefined).length;
+  if (oauthSet > 0 && oauthSet < oauthVars.length) {
+    const missing = oauthVars.filter((_, i) => oauthValues[i] === undefined);
+    problems.push(`${missing.join(', ')} must be set too: OAuth needs all of ${oauthVars.join(', ')}`);
+  }
+  const stateSecret = oauthValues[2];
+  if (stateSecret !== undefined && stateSecret.length < 16) {
+    problems.push('SLACK_STATE_SECRET must be at least 16 characters');
+  }
+  const apiUrl = parseUrlVar(env, 'SLACK_API_URL', problems);
+  const authorizeUrl = parseUrlVar(env, 'SLACK_OAUTH_AUTHORIZE_URL', problems);
+  const apiHref = apiUrl?.href ?? SLACK_DEFAULT_API_URL;
+  return {
+    enabled: signingSecret !== undefined,
+    signingSecret,
+    botToken,
+    oauth:
+      oauthSet === oauthVars.length
+        ? { clientId: oauthValues[0]!, clientSecret: oauthValues[1]!, stateSecret: stateSecret! }
+        : undefined,
+    // The WebClient joins method names onto this URL, so it must end with a slash.
+    apiUrl: apiHref.endsWith('/') ? apiHref : `${apiHref}/`,
+    authorizeUrl: authorizeUrl?.href ?? SLACK_DEFAULT_AUTHORIZE_URL,
+  };
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const port = parseIntegerVar(env, 'PORT', 3000, 0, 65535, problems);
+  const databaseUrl = parseUrlVar(env, 'DATABASE_URL', problems, ['postgres:', 'postgresql:']);
+  const publicUrl = parseUrlVar(env, 'PUBLIC_URL', problems);
+  const anonymityThreshold = parseIntegerVar(
+    env,
+    'ANONYMITY_THRESHOLD',
+    5,
+    ANONYMITY_FLOOR,
+    1000,
+    problems,
+    ' (below 3 one person could be singled out)',
+  );
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  const adminApiToken = read(env, 'ADMIN_API_TOKEN');
+  if (adminApiToken !== undefined && adminApiToken.length < 16) {
+    problems.push('ADMIN_API_TOKEN must be at least 16 characters');
+  }
+  const config: AppConfig = {
+    port,
+    databaseUrl: databaseUrl?.href,
+    dataDir: path.resolve(read(env, 'DATA_DIR') ?? './.data'),
+    slack: parseSlack(env, problems),
+    publicUrl: (publicUrl?.href ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    encryptionKey: parseEncryptionKey(env, problems),
+    adminApiToken,
+    anonymityThreshold,
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,20 @@
+import { DiscoveryService } from '@nestjs/core';
+
+export interface JobOptions {
+  /** Queue name, e.g. `people.sync`. */
+  queue: string;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  /** Jobs fetched per poll; the handler still gets them one at a time. */
+  batchSize?: number;
+}
+
+/** A job handler: one class per job, thin, calling one service method. */
+export interface JobHandler<T = unknown> {
+  handle(data: T, meta: { id: string; retryCount: number }): Promise<void>;
+}
+
+/** Marks a provider as the handler of a queue; JobsService finds it at bootstrap. */
+export const Job = DiscoveryService.createDecorator<JobOptions>();

@@ -1,0 +1,87 @@
+/**
+ * The durable job queue: pg-boss on the application's own Postgres (embedded or server), so a
+ * job caused by a write is queued in the same transaction as that write, survives restarts and
+ * runs once across replicas. Handlers are providers decorated with @Job.
+ */
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import PgBoss from 'pg-boss';
+import type { EntityManager } from 'typeorm';
+import { Job, JobHandler, JobOptions } from './job.decorator';
+
+export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
+export const JOBS_SCHEMA = 'pgboss';
+
+export interface SendOptions {
+  /** Deduplicates: while a job with this key is queued or running, another is not added. */
+  singletonKey?: string;
+  startAfter?: Date;
+  /** Enqueue inside this transaction: the job exists only if the transaction commits. */
+  manager?: EntityManager;
+}
+
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobsService.name);
+  private readonly boss: PgBoss;
+  private started = false;
+
+  constructor(
+    @Inject(JOBS_DATABASE_URL) databaseUrl: string,
+    private readonly discovery: DiscoveryService,
+  ) {
+    this.boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: JOBS_SCHEMA,
+      max: 4,
+      application_name: 'pulsedesk-jobs',
+      // Completed jobs are kept a week for diagnosis, then pruned by pg-boss's maintenance.
+      retentionDays: 7,
+    });
+    this.boss.on('error', (err) => this.logger.error({ msg: 'job queue error', err: err.message }));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.boss.start();
+    this.started = true;
+    for (const wrapper of this.discovery.getProviders({ metadataKey: Job.KEY })) {
+      const options = this.discovery.getMetadataByDecorator(Job, wrapper) as JobOptions;
+      await this.register(options, wrapper.instance as JobHandler);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    // Graceful: running handlers finish (up to the timeout) before the pool closes.
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+
+  async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
+    const { manager, startAfter, singletonKey } = options;
+    return this.boss.send(queue, data, {
+      singletonKey,
+      startAfter,
+      ...(manager ? { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await manager.query(text, values) }) } } : {}),
+    });
+  }
+
+  private async register(options: JobOptions, handler: JobHandler): Promise<void> {
+    await this.boss.createQueue(options.queue, {
+      name: options.queue,
+      retryLimit: options.retryLimit ?? 5,
+      retryDelay: options.retryDelaySeconds ?? 5,
+      retryBackoff: options.retryBackoff ?? true,
+      expireInSeconds: options.expireInSeconds ?? 15 * 60,
+    });
+    await this.boss.work(
+      options.queue,
+      { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+      async (jobs) => {
+        for (const job of jobs as PgBoss.JobWithMetadata[]) {
+          await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { PersonEntity, Role } from './person.entity';
+
+export type PersonFromSlack = Pick<
+  PersonEntity,
+  'slackUserId' | 'name' | 'realName' | 'email' | 'tz' | 'tzOffset' | 'active'
+>;
+
+@Injectable()
+export class PeopleRepository {
+  constructor(@InjectRepository(PersonEntity) private readonly repo: Repository<PersonEntity>) {}
+
+  findBySlackUserId(workspaceId: string, slackUserId: string): Promise<PersonEntity | null> {
+    return this.repo.findOneBy({ workspaceId, slackUserId });
+  }
+
+  findManyBySlackUserIds(
+    manager: EntityManager,
+    workspaceId: string,
+    slackUserIds: string[],
+  ): Promise<PersonEntity[]> {
+    return manager.findBy(PersonEntity, { workspaceId, slackUserId: In(slackUserIds) });
+  }
+
+  list(workspaceId: string, filter: { teamId?: string } = {}): Promise<PersonEntity[]> {
+    return this.repo.find({
+      where: { workspaceId, ...(filter.teamId ? { teamId: filter.teamId } : {}) },
+      order: { name: 'ASC' },
+    });
+  }
+
+  async insertMany(
+    manager: EntityManager,
+    workspaceId: string,
+    people: PersonFromSlack[],
+    syncedAt: Date,
+  ): Promise<void> {
+    if (people.length === 0) return;
+    await manager.insert(
+      PersonEntity,
+      people.map((p) => ({ ...p, workspaceId, syncedAt })),
+    );
+  }
+
+  async updateFromSlack(
+    manager: EntityManager,
+    id: string,
+    fields: Partial<PersonFromSlack>,
+    syncedAt: Date,
+  ): Promise<void> {
+    await manager.update(PersonEntity, { id }, { ...fields, syncedAt });
+  }
+
+  async assign(person: PersonEntity, patch: { teamId?: string | null; role?: Role }): Promise<PersonEntity> {
+    return this.repo.save(this.repo.merge(person, patch));
+  }
+
+  async saveUserToken(
+    person: PersonEntity,
+    token: { userTokenEnc: string | null; userScopes: string | null; connectedAt: Date | null },
+  ): Promise<void> {
+    await this.repo.update({ id: person.id }, token);
+  }
+}

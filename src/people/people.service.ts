@@ -1,0 +1,210 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { DomainError, notFound } from '../common/errors';
+import { TokenCipher } from '../common/token-cipher';
+import { SlackCallError } from '../slack/slack-call.error';
+import { SlackGateway, SlackUser } from '../slack/slack-gateway';
+import { TeamsService } from '../teams/teams.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { PersonEntity, Role } from './person.entity';
+import { PeopleRepository, PersonFromSlack } from './people.repository';
+
+export interface SyncCounts {
+  pages: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deactivated: number;
+  skipped: number;
+}
+
+/** How long a sync waits out a users.list rate limit before giving up. */
+const MAX_RATE_LIMIT_WAITS = 5;
+const COMPARED_FIELDS = ['name', 'realName', 'email', 'tz', 'tzOffset', 'active'] as const;
+
+/** Slackbot is a user in users.list but never a person; bots and workflow users neither. */
+export function isPerson(user: SlackUser): boolean {
+  return user.id !== 'USLACKBOT' && !user.is_bot;
+}
+
+export function fromSlack(user: SlackUser): PersonFromSlack {
+  return {
+    slackUserId: user.id,
+    name: user.profile?.display_name || user.real_name || user.name,
+    realName: user.real_name ?? user.profile?.real_name ?? null,
+    email: user.profile?.email ?? null,
+    tz: user.tz ?? 'UTC',
+    tzOffset: user.tz_offset ?? 0,
+    active: !user.deleted,
+  };
+}
+
+@Injectable()
+export class PeopleService {
+  private readonly logger = new Logger(PeopleService.name);
+
+  constructor(
+    private readonly people: PeopleRepository,
+    private readonly workspaces: WorkspacesService,
+    private readonly teams: TeamsService,
+    private readonly slack: SlackGateway,
+    private readonly cipher: TokenCipher,
+    private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Imports the workspace's members page by page. Each page is written in one transaction;
+   * a re-run touches only rows whose Slack data changed, so it is idempotent.
+   */
+  async syncFromSlack(workspaceId: string): Promise<SyncCounts> {
+    const workspace = await this.workspaces.get(workspaceId);
+    const botToken = this.workspaces.botToken(workspace);
+    if (!botToken) {
+      throw new DomainError('slack_disabled', 'This workspace has no bot token: install the Slack app first');
+    }
+    const counts: SyncCounts = { pages: 0, created: 0, updated: 0, unchanged: 0, deactivated: 0, skipped: 0 };
+    let cursor: string | undefined;
+    do {
+      const page = await this.fetchPage(botToken, cursor);
+      counts.pages += 1;
+      await this.applyPage(workspaceId, page.members, counts);
+      cursor = page.response_metadata?.next_cursor || undefined;
+      this.logger.log({ msg: 'people sync page', workspaceId, page: counts.pages, ...counts });
+    } while (cursor);
+    return counts;
+  }
+
+  private async fetchPage(botToken: string, cursor: string | undefined) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.slack.listUsersPage(botToken, cursor);
+      } catch (err) {
+        if (err instanceof SlackCallError && err.kind === 'rate_limited' && attempt < MAX_RATE_LIMIT_WAITS) {
+          await this.clock.sleep((err.retryAfterSeconds ?? 1) * 1000);
+          continue;
+        }
+        throw new DomainError('slack_unavailable', `People sync stopped: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async applyPage(workspaceId: string, members: SlackUser[], counts: SyncCounts): Promise<void> {
+    const candidates = members.filter((m) => {
+      if (isPerson(m)) return true;
+      counts.skipped += 1;
+      return false;
+    });
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (manager) => {
+      const existing = new Map(
+        (
+          await this.people.findManyBySlackUserIds(
+            manager,
+            workspaceId,
+            candidates.map((m) => m.id),
+          )
+        ).map((p) => [p.slackUserId, p]),
+      );
+      const toInsert: PersonFromSlack[] = [];
+      for (const member of candidates) {
+        const incoming = fromSlack(member);
+        const current = existing.get(member.id);
+        if (!current) {
+          // Someone already deactivated in Slack is not imported.
+          if (incoming.active) toInsert.push(incoming);
+          else counts.skipped += 1;
+          continue;
+        }
+        const changed = COMPARED_FIELDS.filter((f) => current[f] !== incoming[f]);
+        if (changed.length === 0) {
+          counts.unchanged += 1;
+          continue;
+        }
+        await this.people.updateFromSlack(
+          manager,
+          current.id,
+          Object.fromEntries(changed.map((f) => [f, incoming[f]])),
+          now,
+        );
+        if (current.active && !incoming.active) counts.deactivated += 1;
+        else counts.updated += 1;
+      }
+      await this.people.insertMany(manager, workspaceId, toInsert, now);
+      counts.created += toInsert.length;
+    });
+  }
+
+  /** HR and admins list everyone; a lead lists their own team. */
+  list(principal: Principal): Promise<PersonEntity[]> {
+    if (principal.role === 'lead') {
+      return this.people.list(principal.workspaceId, { teamId: principal.teamId ?? undefined });
+    }
+    return this.people.list(principal.workspaceId);
+  }
+
+  async get(workspaceId: string, slackUserId: string): Promise<PersonEntity> {
+    const person = await this.people.findBySlackUserId(workspaceId, slackUserId);
+    if (!person) throw notFound(`Person ${slackUserId}`);
+    return person;
+  }
+
+  findBySlackUserId(workspaceId: string, slackUserId: string): Promise<PersonEntity | null> {
+    return this.people.findBySlackUserId(workspaceId, slackUserId);
+  }
+
+  async assign(
+    workspaceId: string,
+    slackUserId: string,
+    patch: { teamId?: string | null; role?: Role },
+  ): Promise<PersonEntity> {
+    const person = await this.get(workspaceId, slackUserId);
+    if (patch.teamId) await this.teams.get(workspaceId, patch.teamId);
+    return this.people.assign(person, patch);
+  }
+
+  /** After an install: import everyone, and make the installer an admin of Pulsedesk. */
+  async importAfterInstall(workspaceId: string, installerSlackUserId: string | null): Promise<SyncCounts> {
+    const counts = await this.syncFromSlack(workspaceId);
+    const installer = installerSlackUserId
+      ? await this.people.findBySlackUserId(workspaceId, installerSlackUserId)
+      : null;
+    if (installer && installer.role === 'agent') await this.people.assign(installer, { role: 'admin' });
+    return counts;
+  }
+
+  /** Stores an agent's own user token (from /slack/connect), encrypted. */
+  async connectUserToken(
+    workspaceId: string,
+    slackUserId: string,
+    token: string,
+    scopes: string | null,
+  ): Promise<PersonEntity> {
+    const person = await this.ensurePerson(workspaceId, slackUserId);
+    await this.people.saveUserToken(person, {
+      userTokenEnc: this.cipher.encrypt(token),
+      userScopes: scopes,
+      connectedAt: this.clock.now(),
+    });
+    return this.get(workspaceId, slackUserId);
+  }
+
+  /** Someone can connect before the next people sync: import just them from users.info. */
+  private async ensurePerson(workspaceId: string, slackUserId: string): Promise<PersonEntity> {
+    const existing = await this.people.findBySlackUserId(workspaceId, slackUserId);
+    if (existing) return existing;
+    const botToken = this.workspaces.botToken(await this.workspaces.get(workspaceId));
+    if (!botToken) throw notFound(`Person ${slackUserId}`);
+    const user = await this.slack.userInfo(botToken, slackUserId);
+    await this.dataSource.transaction((manager) =>
+      this.people.insertMany(manager, workspaceId, [fromSlack(user)], this.clock.now()),
+    );
+    return this.get(workspaceId, slackUserId);
+  }
+
+  userToken(person: PersonEntity): string | undefined {
+    return person.userTokenEnc ? this.cipher.decrypt(person.userTokenEnc) : undefined;
+  }
+}

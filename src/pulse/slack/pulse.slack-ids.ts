@@ -1,0 +1,2 @@
+/** Slack identifiers of the pulse feature: commands, action ids, callback ids. */
+export const PULSE_COMMAND = '/pulse' as const;

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { WorkspaceEntity } from './workspace.entity';
+
+export interface InstallationRecord {
+  slackTeamId: string;
+  name: string;
+  botTokenEnc: string;
+  botUserId: string | null;
+  botScopes: string | null;
+  installedBySlackUserId: string | null;
+}
+
+export type SettingsPatch = Partial<
+  Pick<
+    WorkspaceEntity,
+    | 'anonymityThreshold'
+    | 'storyModeration'
+    | 'hrChannelId'
+    | 'digestChannelId'
+    | 'focusStatusText'
+    | 'focusStatusEmoji'
+  >
+>;
+
+@Injectable()
+export class WorkspacesRepository {
+  constructor(@InjectRepository(WorkspaceEntity) private readonly repo: Repository<WorkspaceEntity>) {}
+
+  findById(id: string): Promise<WorkspaceEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findBySlackTeamId(slackTeamId: string): Promise<WorkspaceEntity | null> {
+    return this.repo.findOneBy({ slackTeamId });
+  }
+
+  /** At most two rows: enough to tell "none", "the only one" and "several". */
+  findFirstTwo(): Promise<WorkspaceEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' }, take: 2 });
+  }
+
+  /** Insert or refresh an installation; a reinstall keeps the workspace's settings and data. */
+  async saveInstallation(record: InstallationRecord, manager?: EntityManager): Promise<WorkspaceEntity> {
+    const repo = manager ? manager.getRepository(WorkspaceEntity) : this.repo;
+    await repo
+      .createQueryBuilder()
+      .insert()
+      .values(record)
+      .orUpdate(
+        ['name', 'bot_token_enc', 'bot_user_id', 'bot_scopes', 'installed_by_slack_user_id', 'updated_at'],
+        ['slack_team_id'],
+      )
+      .execute();
+    return (await repo.findOneBy({ slackTeamId: record.slackTeamId }))!;
+  }
+
+  async updateSettings(id: string, patch: SettingsPatch): Promise<WorkspaceEntity> {
+    if (Object.keys(patch).length > 0) await this.repo.update({ id }, patch);
+    return (await this.findById(id))!;
+  }
+}
