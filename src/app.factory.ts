@@ -6,11 +6,10 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppModule, AppModuleOptions } from './app.module';
-import { HttpErrorFilter, toErrorBody } from './common/http-error.filter';
+import { HttpErrorFilter } from './common/http-error.filter';
 import { createHttpLogger, PinoNestLogger } from './common/logging';
 import { SlackBoltService } from './slack/slack-bolt.service';
 
@@ -53,11 +52,5 @@ export async function createApp(
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
-  // Errors raised before a route runs (body parsers: bad JSON, 413) still get the JSON shape.
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    const body = toErrorBody(err);
-    res.status(body.statusCode).json(body);
-  });
   return app;
 }

@@ -60,6 +60,21 @@ export function toErrorBody(err: unknown, logger?: Logger): ErrorBody {
     const status = HTTP_STATUS_BY_CODE[err.code];
     return { statusCode: status, error: reason(status), message: err.message };
   }
+  // Nest wraps body-parser failures (bad JSON, too large) in an HttpException with the cause.
+  const cause = err instanceof HttpException ? err.cause : err;
+  if (isBodyParserError(cause)) {
+    const messages: Record<string, string> = {
+      'entity.too.large': `Request body is larger than the limit of ${cause.limit} bytes`,
+      'entity.parse.failed': 'Request body is not valid JSON',
+      'encoding.unsupported': 'Request body encoding is not supported',
+      'charset.unsupported': 'Request body charset is not supported',
+    };
+    return {
+      statusCode: cause.status,
+      error: reason(cause.status),
+      message: messages[cause.type] ?? 'Request body could not be read',
+    };
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const response = err.getResponse();
@@ -69,19 +84,6 @@ export function toErrorBody(err: unknown, logger?: Logger): ErrorBody {
       message = Array.isArray(m) ? m.join('; ') : String(m);
     }
     return { statusCode: status, error: reason(status), message };
-  }
-  if (isBodyParserError(err)) {
-    const messages: Record<string, string> = {
-      'entity.too.large': `Request body is larger than the limit of ${err.limit} bytes`,
-      'entity.parse.failed': 'Request body is not valid JSON',
-      'encoding.unsupported': 'Request body encoding is not supported',
-      'charset.unsupported': 'Request body charset is not supported',
-    };
-    return {
-      statusCode: err.status,
-      error: reason(err.status),
-      message: messages[err.type] ?? 'Request body could not be read',
-    };
   }
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };

@@ -18,7 +18,7 @@ export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'data
   if (config.databaseUrl) {
     return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
   }
-  const embedded = await startEmbeddedPostgres(config.dataDir);
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
   return { url: embedded.url, embedded: true, stop: () => embedded.stop() };
 }
 

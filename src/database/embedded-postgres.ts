@@ -12,22 +12,25 @@ import * as path from 'node:path';
 
 export interface EmbeddedPostgres {
   url: string;
+  /** A tarball of the whole database, from which another instance can start (test templates). */
+  dumpDataDir(): Promise<Blob>;
   stop(): Promise<void>;
 }
 
 /** Enough for TypeORM's pool plus pg-boss's, with room for the CLI and health checks. */
 const MAX_CONNECTIONS = 64;
 
+/** Persisted under `dataDir` when given; in memory otherwise (optionally loaded from a dump). */
 export async function startEmbeddedPostgres(
-  dataDir: string,
-  options: { loadDataDir?: Blob; inMemory?: boolean } = {},
+  options: { dataDir?: string; loadDataDir?: Blob } = {},
 ): Promise<EmbeddedPostgres> {
+  const { dataDir } = options;
   // Loaded lazily: a server deployment never pays for the WebAssembly engine.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   let releaseLock = (): void => undefined;
   let db;
-  if (options.inMemory) {
+  if (dataDir === undefined) {
     db = await PGlite.create({ loadDataDir: options.loadDataDir });
   } else {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -43,6 +46,7 @@ export async function startEmbeddedPostgres(
   await server.start();
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    dumpDataDir: async () => db.dumpDataDir('none'),
     async stop() {
       await server.stop();
       await db.close();

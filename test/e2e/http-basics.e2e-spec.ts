@@ -1,0 +1,101 @@
+import request from 'supertest';
+import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from '../support/test-app';
+import { SlackStandIn } from '../support/slack-stand-in';
+
+describe('HTTP basics', () => {
+  let t: TestApp;
+  let slack: SlackStandIn;
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    slack = await SlackStandIn.start();
+    slack.addTeam({ id: 'T0BASICS', name: 'Basics' });
+    const botToken = slack.issueBotToken('T0BASICS');
+    t = await startTestApp({ slack, env: { SLACK_BOT_TOKEN: botToken } });
+    await t.app.get((await import('../../src/slack/slack-installation.service')).SlackInstallationService).bootstrapSingleWorkspace();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await slack?.stop();
+  });
+
+  it('answers /health with the database status', async () => {
+    const res = await request(t.url).get('/health').expect(200);
+    expect(res.body).toEqual({ status: 'ok', db: 'up' });
+  });
+
+  it('serves OpenAPI at /api/docs-json and the UI at /api/docs', async () => {
+    const json = await request(t.url).get('/api/docs-json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(json.body.paths)).toEqual(
+      expect.arrayContaining(['/api/people/sync', '/api/people', '/api/tokens', '/api/settings', '/api/teams']),
+    );
+    const ui = await request(t.url).get('/api/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('sets security headers and a request id', async () => {
+    const res = await request(t.url).get('/health').set('X-Request-Id', 'abc-123');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-request-id']).toBe('abc-123');
+  });
+
+  it('refuses requests without a valid credential', async () => {
+    const none = await request(t.url).get('/api/people').expect(401);
+    expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Bearer') });
+    await request(t.url).get('/api/people').set('Authorization', 'Bearer nope').expect(401);
+  });
+
+  it('answers malformed JSON with 400 and the contract shape', async () => {
+    const res = await request(t.url)
+      .post('/api/teams')
+      .set(admin)
+      .set('Content-Type', 'application/json')
+      .send('{"name": "Tier 1",')
+      .expect(400);
+    expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is not valid JSON' });
+  });
+
+  it('names the wrong field on wrong types and unknown fields', async () => {
+    const wrongType = await request(t.url).post('/api/teams').set(admin).send({ name: 'Tier 1', minOnDuty: 'two' }).expect(400);
+    expect(wrongType.body.message).toContain('minOnDuty must be an integer');
+    const unknown = await request(t.url).post('/api/teams').set(admin).send({ name: 'Tier 1', colour: 'red' }).expect(400);
+    expect(unknown.body.message).toContain('property colour should not exist');
+    const missing = await request(t.url).post('/api/teams').set(admin).send({}).expect(400);
+    expect(missing.body.message).toContain('name');
+  });
+
+  it('answers a 2 MB body with 413 and stays healthy', async () => {
+    const res = await request(t.url)
+      .post('/api/teams')
+      .set(admin)
+      .send({ name: 'x'.repeat(2 * 1024 * 1024) })
+      .expect(413);
+    expect(res.body).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: expect.stringContaining('limit'),
+    });
+    await request(t.url).get('/health').expect(200);
+  });
+
+  it('answers unknown routes with the JSON error shape', async () => {
+    const res = await request(t.url).get('/api/nope').set(admin).expect(404);
+    expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
+  it('validates settings and keeps the anonymity floor', async () => {
+    const low = await request(t.url).patch('/api/settings').set(admin).send({ anonymityThreshold: 2 }).expect(400);
+    expect(low.body.message).toContain('anonymityThreshold must be at least 3');
+    const ok = await request(t.url)
+      .patch('/api/settings')
+      .set(admin)
+      .send({ anonymityThreshold: 6, hrChannelId: 'C0HR12345' })
+      .expect(200);
+    expect(ok.body).toMatchObject({ anonymityThreshold: 6, hrChannelId: 'C0HR12345', storyModeration: true });
+    const read = await request(t.url).get('/api/settings').set(admin).expect(200);
+    expect(read.body.anonymityThreshold).toBe(6);
+  });
+});

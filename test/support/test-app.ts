@@ -1,0 +1,103 @@
+/**
+ * Starts the real application for an e2e test file: its own database, the local Slack
+ * stand-in, real HTTP on 127.0.0.1. The app is built by the same createApp() as production.
+ */
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app.factory';
+import { Clock } from '../../src/common/clock';
+import { createLogger } from '../../src/common/logging';
+import { loadConfig, type AppConfig } from '../../src/config/config';
+import { SlackStandIn } from './slack-stand-in';
+import { acquireTestDatabase, TestDatabase } from './test-database';
+
+export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const TEST_OAUTH = {
+  clientId: '1111.2222',
+  clientSecret: 'test-client-secret',
+  stateSecret: 'test-state-secret-0123456789',
+};
+
+export interface TestApp {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  db: TestDatabase;
+  /** Every log line the app wrote, as parsed JSON (for redaction tests). */
+  logs: Record<string, unknown>[];
+  rawLogs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra environment, e.g. SLACK_BOT_TOKEN; SLACK_API_URL points at `slack` when given. */
+  env?: Record<string, string | undefined>;
+  slack?: SlackStandIn;
+  clock?: Clock;
+  /** Reuse a database (e.g. a second replica); otherwise the file gets a fresh one. */
+  db?: TestDatabase;
+  /** Slack on (signing secret, OAuth); default true when `slack` is given. */
+  slackEnabled?: boolean;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await acquireTestDatabase());
+  const slackEnabled = options.slackEnabled ?? options.slack !== undefined;
+  const env: Record<string, string | undefined> = {
+    DATABASE_URL: db.url,
+    DATA_DIR: path.join(os.tmpdir(), `pulsedesk-test-${randomBytes(4).toString('hex')}`),
+    ADMIN_API_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'info',
+    ...(slackEnabled
+      ? {
+          SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+          SLACK_CLIENT_ID: TEST_OAUTH.clientId,
+          SLACK_CLIENT_SECRET: TEST_OAUTH.clientSecret,
+          SLACK_STATE_SECRET: TEST_OAUTH.stateSecret,
+        }
+      : {}),
+    ...(options.slack
+      ? {
+          SLACK_API_URL: options.slack.apiUrl,
+          SLACK_OAUTH_AUTHORIZE_URL: options.slack.authorizeUrl,
+        }
+      : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const rawLogs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      rawLogs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await createApp({
+    config,
+    databaseUrl: db.url,
+    encryptionKey: randomBytes(32),
+    clock: options.clock,
+    logger: createLogger(config.logLevel, sink),
+  });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  // PUBLIC_URL is only known once listening; tests that need it read `url`.
+  return {
+    app,
+    url,
+    config,
+    db,
+    get logs() {
+      return rawLogs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    rawLogs,
+    close: async () => {
+      await app.close();
+      if (!options.db) await db.release();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/** A database of the test file's own, cloned from the migrated template (see database-provider). */
+import { randomBytes } from 'node:crypto';
+import { adminQuery, SETTINGS_ENV, TestDbSettings, withDatabase } from './database-provider';
+
+export interface TestDatabase {
+  url: string;
+  release(): Promise<void>;
+}
+
+function settings(): TestDbSettings {
+  const raw = process.env[SETTINGS_ENV];
+  if (!raw)
+    throw new Error(
+      `${SETTINGS_ENV} is unset: run tests through jest (global-setup prepares databases)`,
+    );
+  return JSON.parse(raw) as TestDbSettings;
+}
+
+export async function acquireTestDatabase(): Promise<TestDatabase> {
+  const s = settings();
+  if (s.mode === 'server') {
+    const name = `pd_t_${s.runId}_${randomBytes(4).toString('hex')}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await adminQuery(s.adminUrl, `CREATE DATABASE ${name} TEMPLATE ${s.template}`);
+        break;
+      } catch (err) {
+        // 55006: the template is briefly in use by a concurrent CREATE DATABASE.
+        if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 25 * (attempt + 1)));
+      }
+    }
+    return {
+      url: withDatabase(s.adminUrl, name),
+      release: async () => {
+        await adminQuery(s.adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const res = await fetch(`${s.controlUrl}/databases`, { method: 'POST' });
+  if (!res.ok) throw new Error(`test database provider: ${res.status} ${await res.text()}`);
+  const { id, url } = (await res.json()) as { id: string; url: string };
+  return {
+    url,
+    release: async () => {
+      await fetch(`${s.controlUrl}/databases/${id}`, { method: 'DELETE' });
+    },
+  };
+}
