@@ -12,6 +12,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { createHttpLogger, PinoNestLogger } from './common/logging';
 import { SlackBoltService } from './slack/slack-bolt.service';
+import { SlackInstallationService } from './slack/slack-installation.service';
 
 /** Larger bodies get 413: nothing in the API needs more, and Slack payloads stay far below. */
 export const BODY_LIMIT = '1mb';
@@ -52,5 +53,7 @@ export async function createApp(
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
+  // Single-workspace mode: SLACK_BOT_TOKEN names its workspace through auth.test.
+  await app.get(SlackInstallationService).bootstrapSingleWorkspace();
   return app;
 }

@@ -8,7 +8,6 @@ import { ConfigError, loadConfig } from './config/config';
 import { resolveEncryptionKey } from './common/token-cipher';
 import { createLogger } from './common/logging';
 import { migrate, openDatabase } from './database/database';
-import { SlackInstallationService } from './slack/slack-installation.service';
 
 async function main(): Promise<void> {
   let config;
@@ -34,7 +33,6 @@ async function main(): Promise<void> {
     logger.warn('ENCRYPTION_KEY is unset while sharing a Postgres server: every replica must use the same key');
   }
   const app = await createApp({ config, databaseUrl: database.url, encryptionKey: key.key, logger });
-  await app.get(SlackInstallationService).bootstrapSingleWorkspace();
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;

@@ -34,7 +34,7 @@ export class PeopleRepository {
   async insertMany(
     manager: EntityManager,
     workspaceId: string,
-    people: PersonFromSlack[],
+    people: (PersonFromSlack & { role?: Role })[],
     syncedAt: Date,
   ): Promise<void> {
     if (people.length === 0) return;

@@ -59,7 +59,7 @@ export class PeopleService {
    * Imports the workspace's members page by page. Each page is written in one transaction;
    * a re-run touches only rows whose Slack data changed, so it is idempotent.
    */
-  async syncFromSlack(workspaceId: string): Promise<SyncCounts> {
+  async syncFromSlack(workspaceId: string, options: { installer?: string | null } = {}): Promise<SyncCounts> {
     const workspace = await this.workspaces.get(workspaceId);
     const botToken = this.workspaces.botToken(workspace);
     if (!botToken) {
@@ -70,7 +70,7 @@ export class PeopleService {
     do {
       const page = await this.fetchPage(botToken, cursor);
       counts.pages += 1;
-      await this.applyPage(workspaceId, page.members, counts);
+      await this.applyPage(workspaceId, page.members, counts, options.installer ?? null);
       cursor = page.response_metadata?.next_cursor || undefined;
       this.logger.log({ msg: 'people sync page', workspaceId, page: counts.pages, ...counts });
     } while (cursor);
@@ -91,7 +91,12 @@ export class PeopleService {
     }
   }
 
-  private async applyPage(workspaceId: string, members: SlackUser[], counts: SyncCounts): Promise<void> {
+  private async applyPage(
+    workspaceId: string,
+    members: SlackUser[],
+    counts: SyncCounts,
+    installer: string | null,
+  ): Promise<void> {
     const candidates = members.filter((m) => {
       if (isPerson(m)) return true;
       counts.skipped += 1;
@@ -108,13 +113,14 @@ export class PeopleService {
           )
         ).map((p) => [p.slackUserId, p]),
       );
-      const toInsert: PersonFromSlack[] = [];
+      const toInsert: (PersonFromSlack & { role?: Role })[] = [];
       for (const member of candidates) {
         const incoming = fromSlack(member);
         const current = existing.get(member.id);
         if (!current) {
           // Someone already deactivated in Slack is not imported.
-          if (incoming.active) toInsert.push(incoming);
+          // Whoever installed Pulsedesk administers it.
+          if (incoming.active) toInsert.push(member.id === installer ? { ...incoming, role: 'admin' } : incoming);
           else counts.skipped += 1;
           continue;
         }
@@ -163,16 +169,6 @@ export class PeopleService {
     const person = await this.get(workspaceId, slackUserId);
     if (patch.teamId) await this.teams.get(workspaceId, patch.teamId);
     return this.people.assign(person, patch);
-  }
-
-  /** After an install: import everyone, and make the installer an admin of Pulsedesk. */
-  async importAfterInstall(workspaceId: string, installerSlackUserId: string | null): Promise<SyncCounts> {
-    const counts = await this.syncFromSlack(workspaceId);
-    const installer = installerSlackUserId
-      ? await this.people.findBySlackUserId(workspaceId, installerSlackUserId)
-      : null;
-    if (installer && installer.role === 'agent') await this.people.assign(installer, { role: 'admin' });
-    return counts;
   }
 
   /** Stores an agent's own user token (from /slack/connect), encrypted. */

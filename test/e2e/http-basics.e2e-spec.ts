@@ -12,7 +12,6 @@ describe('HTTP basics', () => {
     slack.addTeam({ id: 'T0BASICS', name: 'Basics' });
     const botToken = slack.issueBotToken('T0BASICS');
     t = await startTestApp({ slack, env: { SLACK_BOT_TOKEN: botToken } });
-    await t.app.get((await import('../../src/slack/slack-installation.service')).SlackInstallationService).bootstrapSingleWorkspace();
   });
 
   afterAll(async () => {

@@ -17,6 +17,6 @@ export class PeopleSyncJob implements JobHandler<PeopleSyncJobData> {
   constructor(private readonly people: PeopleService) {}
 
   async handle(data: PeopleSyncJobData): Promise<void> {
-    await this.people.importAfterInstall(data.workspaceId, data.makeAdmin);
+    await this.people.syncFromSlack(data.workspaceId, { installer: data.makeAdmin });
   }
 }
