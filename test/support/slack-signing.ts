@@ -5,10 +5,11 @@ export const TEST_APP_ID = 'A0STANDIN1';
 // Slack still puts the (deprecated) verification token in every payload; this is the docs' sample.
 export const TEST_VERIFICATION_TOKEN = 'xyzz0WbapA4vBCDEFasx0q6G';
 
-export interface SlackSignatureHeaders {
+// A type alias (not an interface) so it is assignable to Record<string, string> header maps.
+export type SlackSignatureHeaders = {
   'x-slack-signature': string;
   'x-slack-request-timestamp': string;
-}
+};
 
 /** Slack's v0 request signature: `v0=` + hex HMAC-SHA256 of `v0:<ts>:<raw body>`. */
 export function signSlackRequest(
