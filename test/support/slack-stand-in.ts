@@ -409,6 +409,13 @@ export class SlackStandIn {
     this.users.set(seed.id, this.buildUser(seed));
   }
 
+  /** Changes a user as an admin would in Slack (time zone, deactivation, name); bumps `updated`. */
+  updateUser(id: string, patch: Partial<Pick<StoredUser, 'name' | 'tz' | 'tzOffset' | 'deleted'>>): void {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`unknown user ${id}`);
+    Object.assign(user, patch, { updated: Math.floor(this.clock() / 1000) });
+  }
+
   addChannel(teamId: string, id: string, name: string, opts: { botIsMember?: boolean } = {}): void {
     this.requireTeam(teamId);
     this.channels.set(id, {
