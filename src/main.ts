@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.listen(config.port);
-  logger.info({ url: config.publicUrl, port: config.port }, 'Pulsedesk is listening');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ url: config.publicUrl, port }, 'Pulsedesk is listening');
 }
 
 main().catch((err: Error) => {

@@ -113,8 +113,9 @@ export class DatabaseProvider {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (req.method === 'POST' && req.url === '/databases') {
-      const instance = await startEmbeddedPostgres({ loadDataDir: this.templateDump });
+    if (req.method === 'POST' && (req.url === '/databases' || req.url === '/databases?empty=1')) {
+      const empty = req.url.endsWith('empty=1');
+      const instance = await startEmbeddedPostgres(empty ? {} : { loadDataDir: this.templateDump });
       const id = randomBytes(6).toString('hex');
       this.instances.set(id, instance);
       res

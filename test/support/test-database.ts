@@ -16,13 +16,17 @@ function settings(): TestDbSettings {
   return JSON.parse(raw) as TestDbSettings;
 }
 
-export async function acquireTestDatabase(): Promise<TestDatabase> {
+/** `empty`: a database without our schema, to test migrating from nothing. */
+export async function acquireTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const s = settings();
   if (s.mode === 'server') {
     const name = `pd_t_${s.runId}_${randomBytes(4).toString('hex')}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        await adminQuery(s.adminUrl, `CREATE DATABASE ${name} TEMPLATE ${s.template}`);
+        await adminQuery(
+          s.adminUrl,
+          options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${s.template}`,
+        );
         break;
       } catch (err) {
         // 55006: the template is briefly in use by a concurrent CREATE DATABASE.
@@ -37,7 +41,7 @@ export async function acquireTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const res = await fetch(`${s.controlUrl}/databases`, { method: 'POST' });
+  const res = await fetch(`${s.controlUrl}/databases${options.empty ? '?empty=1' : ''}`, { method: 'POST' });
   if (!res.ok) throw new Error(`test database provider: ${res.status} ${await res.text()}`);
   const { id, url } = (await res.json()) as { id: string; url: string };
   return {

@@ -1,0 +1,239 @@
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { createLogger, PinoNestLogger } from './logging';
+
+/** A destination that keeps every line pino writes, raw and parsed. */
+function collector() {
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      raw.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return {
+    stream,
+    raw,
+    entries: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON line per event with level, time, service and message', () => {
+    const out = collector();
+    createLogger('info', out.stream).info({ workspaceId: 'W1' }, 'people synced');
+    expect(out.raw).toHaveLength(1);
+    const [entry] = out.entries();
+    expect(entry).toMatchObject({
+      level: 30,
+      service: 'pulsedesk',
+      workspaceId: 'W1',
+      msg: 'people synced',
+    });
+    expect(new Date(entry.time as string).toISOString()).toBe(entry.time);
+  });
+
+  it('drops lines below its level', () => {
+    const out = collector();
+    const logger = createLogger('warn', out.stream);
+    logger.info('not written');
+    logger.debug('not written either');
+    logger.warn('written');
+    expect(out.entries().map((e) => e.msg)).toEqual(['written']);
+  });
+
+  describe('redaction', () => {
+    const SECRETS = [
+      'payload-answer-4',
+      'view-answer-5',
+      'view-comment-text',
+      'xoxb-1',
+      'body-secret-comment',
+      'Bearer x',
+      'a=b',
+      'my answer',
+      'values-answer-3',
+      'xoxp-2',
+      'action-value-2',
+      'client-secret-value',
+    ];
+
+    function logSlackPayload(): ReturnType<typeof collector> {
+      const out = collector();
+      createLogger('info', out.stream).info(
+        {
+          workspaceId: 'W-kept',
+          payload: { type: 'block_actions', actions: [{ value: 'payload-answer-4' }] },
+          view: {
+            callback_id: 'pulse_answer',
+            state: { values: { q1: { score: { selected_option: { value: 'view-answer-5' } } } } },
+            blocks: [{ type: 'input', element: { initial_value: 'view-comment-text' } }],
+          },
+          token: 'xoxb-1',
+          body: { comment: 'body-secret-comment' },
+          req: { method: 'POST', headers: { authorization: 'Bearer x', cookie: 'a=b' } },
+          nested: {
+            kept: 'nested-kept',
+            text: 'my answer',
+            values: { q2: 'values-answer-3' },
+            access_token: 'xoxp-2',
+            actions: [{ value: 'action-value-2' }],
+            client_secret: 'client-secret-value',
+          },
+        },
+        'slack interaction',
+      );
+      return out;
+    }
+
+    it('never writes secrets or answer values', () => {
+      const out = logSlackPayload();
+      expect(out.raw).toHaveLength(1);
+      const [line] = out.raw;
+      for (const secret of SECRETS) {
+        expect(line).not.toContain(secret);
+      }
+      expect(line).toContain('[redacted]');
+    });
+
+    it('keeps the non-sensitive fields', () => {
+      const [entry] = logSlackPayload().entries();
+      expect(entry).toMatchObject({
+        msg: 'slack interaction',
+        workspaceId: 'W-kept',
+        payload: '[redacted]',
+        token: '[redacted]',
+        body: '[redacted]',
+        req: { method: 'POST', headers: { authorization: '[redacted]', cookie: '[redacted]' } },
+        nested: { kept: 'nested-kept', text: '[redacted]', access_token: '[redacted]' },
+      });
+      expect(entry.view).toMatchObject({ callback_id: 'pulse_answer' });
+    });
+
+    it('redacts Slack signatures on requests and cookies set on responses', () => {
+      const out = collector();
+      createLogger('info', out.stream).info({
+        req: { headers: { 'x-slack-signature': 'v0=signature-value', host: 'kept-host' } },
+        res: { headers: { 'set-cookie': 'session=cookie-value' } },
+      });
+      const [line] = out.raw;
+      expect(line).not.toContain('signature-value');
+      expect(line).not.toContain('cookie-value');
+      expect(line).toContain('kept-host');
+    });
+  });
+});
+
+describe('PinoNestLogger', () => {
+  function nestLogger(level: string) {
+    const out = collector();
+    const logger: Logger = createLogger(level, out.stream);
+    return { out, nest: new PinoNestLogger(logger) };
+  }
+
+  it('maps Nest levels onto pino levels', () => {
+    const { out, nest } = nestLogger('trace');
+    nest.log('a log', 'Ctx');
+    nest.warn('a warning', 'Ctx');
+    nest.debug('a debug line', 'Ctx');
+    nest.verbose('a verbose line', 'Ctx');
+    nest.fatal('a fatal line', 'Ctx');
+    nest.error('an error', 'Ctx');
+    expect(out.entries().map((e) => [e.level, e.msg, e.context])).toEqual([
+      [30, 'a log', 'Ctx'],
+      [40, 'a warning', 'Ctx'],
+      [20, 'a debug line', 'Ctx'],
+      [10, 'a verbose line', 'Ctx'],
+      [60, 'a fatal line', 'Ctx'],
+      [50, 'an error', 'Ctx'],
+    ]);
+  });
+
+  it.each(['InstanceLoader', 'RoutesResolver', 'RouterExplorer'])(
+    'sends %s start-up chatter to debug, so info level does not write it',
+    (context) => {
+      const info = nestLogger('info');
+      info.nest.log('AppModule dependencies initialized', context);
+      info.nest.log('an ordinary event', 'PeopleService');
+      expect(info.out.entries().map((e) => e.msg)).toEqual(['an ordinary event']);
+
+      const debug = nestLogger('debug');
+      debug.nest.log('AppModule dependencies initialized', context);
+      expect(debug.out.entries()).toEqual([
+        expect.objectContaining({ level: 20, context, msg: 'AppModule dependencies initialized' }),
+      ]);
+    },
+  );
+
+  it('spreads an object message into the line', () => {
+    const { out, nest } = nestLogger('info');
+    nest.log({ msg: 'people sync page', workspaceId: 'W1', created: 3 }, 'PeopleService');
+    expect(out.entries()[0]).toMatchObject({
+      level: 30,
+      msg: 'people sync page',
+      workspaceId: 'W1',
+      created: 3,
+      context: 'PeopleService',
+    });
+  });
+
+  it('redacts object messages too', () => {
+    const { out, nest } = nestLogger('info');
+    nest.warn({ msg: 'odd payload', payload: { answer: 'nested-answer' } }, 'Slack');
+    expect(out.raw[0]).not.toContain('nested-answer');
+    expect(out.entries()[0]).toMatchObject({ msg: 'odd payload', payload: '[redacted]' });
+  });
+
+  it('keeps the stack when Nest passes (message, stack, context)', () => {
+    const { out, nest } = nestLogger('info');
+    nest.error('request failed', 'Error: boom\n    at handler', 'HttpError');
+    expect(out.entries()[0]).toMatchObject({
+      level: 50,
+      msg: 'request failed',
+      context: 'HttpError',
+      stack: 'Error: boom\n    at handler',
+    });
+  });
+
+  it('treats a second argument alone as the context', () => {
+    const { out, nest } = nestLogger('info');
+    nest.error('request failed', 'HttpError');
+    const [entry] = out.entries();
+    expect(entry).toMatchObject({ level: 50, context: 'HttpError' });
+    expect(entry.stack).toBeUndefined();
+  });
+
+  it('serialises an Error with its message and stack', () => {
+    const { out, nest } = nestLogger('info');
+    nest.error(new Error('database gone'), 'Bootstrap');
+    const [entry] = out.entries();
+    expect(entry).toMatchObject({ level: 50, msg: 'database gone', context: 'Bootstrap' });
+    expect(entry.err).toMatchObject({ type: 'Error', message: 'database gone' });
+    expect((entry.err as { stack: string }).stack).toContain('database gone');
+  });
+});
+describe('probe', () => {
+  it.each([
+    ['top text', { text: 'LEAK' }],
+    ['top values', { values: { q: 'LEAK' } }],
+    ['top actions', { actions: [{ value: 'LEAK' }] }],
+    ['top view', { view: { private_metadata: 'LEAK' } }],
+    ['top state', { state: { values: 'LEAK' } }],
+    ['top comment', { comment: 'LEAK' }],
+    ['top answers', { answers: ['LEAK'] }],
+    ['deep text', { event: { message: { text: 'LEAK' } } }],
+    ['deep payload', { err: { data: { payload: 'LEAK' } } }],
+    ['top password', { password: 'LEAK' }],
+    ['top access_token', { access_token: 'LEAK' }],
+    ['top clientSecret', { clientSecret: 'LEAK' }],
+    ['top signingSecret', { signingSecret: 'LEAK' }],
+    ['top botToken', { botToken: 'LEAK' }],
+    ['in array', { members: [{ text: 'LEAK' }] }],
+  ])('%s', (_l, obj) => {
+    const out = collector();
+    createLogger('info', out.stream).info(obj as object, 'x');
+    const nest = collector();
+    new PinoNestLogger(createLogger('info', nest.stream)).log(obj, 'Ctx');
+    expect([out.raw[0], nest.raw[0]]).toEqual(['no', 'no']);
+  });
+});

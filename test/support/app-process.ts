@@ -1,0 +1,63 @@
+/**
+ * Runs the built app (`node dist/src/main.js`, what `npm start` runs) as a real child process,
+ * for the tests only a process can make: boot with no environment, restart, two replicas.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { eventually } from './eventually';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Builds once per test file (swc: about a second). */
+export function buildApp(): void {
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+}
+
+export interface AppProcess {
+  url: string;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function startAppProcess(env: Record<string, string>, { timeoutMs = 15_000 } = {}): Promise<AppProcess> {
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
+    cwd: ROOT,
+    // Only what the test gives: no inherited DATABASE_URL or Slack settings.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let running = true;
+  void exited.then(() => (running = false));
+  const listening = eventually(
+    () => {
+      const line = output.split('\n').find((l) => l.includes('Pulsedesk is listening'));
+      return line ? (JSON.parse(line) as { port: number }).port : undefined;
+    },
+    { timeoutMs, what: 'the app to listen' },
+  );
+  // Whichever comes first: the listening line, or the process exiting (a refused start).
+  const port = await Promise.race([
+    listening,
+    exited.then((code) => {
+      throw new Error(`app exited with ${code}`);
+    }),
+  ]).catch((err: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n--- output ---\n${output}`);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: async () => {
+      if (running) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
