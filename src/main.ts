@@ -22,17 +22,30 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config);
-  logger.info({ embedded: database.embedded, dataDir: database.embedded ? config.dataDir : undefined }, 'database ready');
+  logger.info(
+    { embedded: database.embedded, dataDir: database.embedded ? config.dataDir : undefined },
+    'database ready',
+  );
   const applied = await migrate(database.url);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const key = resolveEncryptionKey(config.encryptionKey, config.dataDir);
   if (key.source === 'generated') {
-    logger.warn({ file: key.file }, 'ENCRYPTION_KEY is unset: generated a key into DATA_DIR; keep it, or set ENCRYPTION_KEY');
+    logger.warn(
+      { file: key.file },
+      'ENCRYPTION_KEY is unset: generated a key into DATA_DIR; keep it, or set ENCRYPTION_KEY',
+    );
   }
   if (!config.encryptionKey && !database.embedded) {
-    logger.warn('ENCRYPTION_KEY is unset while sharing a Postgres server: every replica must use the same key');
+    logger.warn(
+      'ENCRYPTION_KEY is unset while sharing a Postgres server: every replica must use the same key',
+    );
   }
-  const app = await createApp({ config, databaseUrl: database.url, encryptionKey: key.key, logger });
+  const app = await createApp({
+    config,
+    databaseUrl: database.url,
+    encryptionKey: key.key,
+    logger,
+  });
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;

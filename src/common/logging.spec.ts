@@ -212,28 +212,3 @@ describe('PinoNestLogger', () => {
     expect((entry.err as { stack: string }).stack).toContain('database gone');
   });
 });
-describe('probe', () => {
-  it.each([
-    ['top text', { text: 'LEAK' }],
-    ['top values', { values: { q: 'LEAK' } }],
-    ['top actions', { actions: [{ value: 'LEAK' }] }],
-    ['top view', { view: { private_metadata: 'LEAK' } }],
-    ['top state', { state: { values: 'LEAK' } }],
-    ['top comment', { comment: 'LEAK' }],
-    ['top answers', { answers: ['LEAK'] }],
-    ['deep text', { event: { message: { text: 'LEAK' } } }],
-    ['deep payload', { err: { data: { payload: 'LEAK' } } }],
-    ['top password', { password: 'LEAK' }],
-    ['top access_token', { access_token: 'LEAK' }],
-    ['top clientSecret', { clientSecret: 'LEAK' }],
-    ['top signingSecret', { signingSecret: 'LEAK' }],
-    ['top botToken', { botToken: 'LEAK' }],
-    ['in array', { members: [{ text: 'LEAK' }] }],
-  ])('%s', (_l, obj) => {
-    const out = collector();
-    createLogger('info', out.stream).info(obj as object, 'x');
-    const nest = collector();
-    new PinoNestLogger(createLogger('info', nest.stream)).log(obj, 'Ctx');
-    expect([out.raw[0], nest.raw[0]]).toEqual(['no', 'no']);
-  });
-});

@@ -60,8 +60,7 @@ export function createHttpLogger(logger: Logger) {
     logger,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const given = req.headers['x-request-id'];
-      const id =
-        typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+      const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
       res.setHeader('X-Request-Id', id);
       return id;
     },

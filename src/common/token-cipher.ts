@@ -16,7 +16,9 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return ['v1', iv, tag, data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    return ['v1', iv, tag, data]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
   }
 
   decrypt(stored: string): string {
@@ -56,7 +58,8 @@ export function resolveEncryptionKey(
   try {
     fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return resolveEncryptionKey(undefined, dataDir);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return resolveEncryptionKey(undefined, dataDir);
     throw err;
   }
   return { key, source: 'generated', file };

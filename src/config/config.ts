@@ -110,7 +110,9 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
   const oauthSet = oauthValues.filter((v) => v !== undefined).length;
   if (oauthSet > 0 && oauthSet < oauthVars.length) {
     const missing = oauthVars.filter((_, i) => oauthValues[i] === undefined);
-    problems.push(`${missing.join(', ')} must be set too: OAuth needs all of ${oauthVars.join(', ')}`);
+    problems.push(
+      `${missing.join(', ')} must be set too: OAuth needs all of ${oauthVars.join(', ')}`,
+    );
   }
   const stateSecret = oauthValues[2];
   if (stateSecret !== undefined && stateSecret.length < 16) {

@@ -14,7 +14,9 @@ export interface OpenDatabase {
   stop(): Promise<void>;
 }
 
-export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>,
+): Promise<OpenDatabase> {
   if (config.databaseUrl) {
     return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
   }
@@ -23,7 +25,10 @@ export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'data
 }
 
 /** A short-lived DataSource for schema work (migrations), separate from the app's pool. */
-export async function withSchemaDataSource<T>(url: string, work: (ds: DataSource) => Promise<T>): Promise<T> {
+export async function withSchemaDataSource<T>(
+  url: string,
+  work: (ds: DataSource) => Promise<T>,
+): Promise<T> {
   const dataSource = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
   await dataSource.initialize();
   try {

@@ -3,7 +3,13 @@
  * job caused by a write is queued in the same transaction as that write, survives restarts and
  * runs once across replicas. Handlers are providers decorated with @Job.
  */
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
@@ -57,12 +63,24 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 
-  async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
+  async send<T extends object>(
+    queue: string,
+    data: T,
+    options: SendOptions = {},
+  ): Promise<string | null> {
     const { manager, startAfter, singletonKey } = options;
     return this.boss.send(queue, data, {
       singletonKey,
       startAfter,
-      ...(manager ? { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await manager.query(text, values) }) } } : {}),
+      ...(manager
+        ? {
+            db: {
+              executeSql: async (text: string, values: unknown[]) => ({
+                rows: await manager.query(text, values),
+              }),
+            },
+          }
+        : {}),
     });
   }
 

@@ -10,7 +10,12 @@ import { PeopleSyncJob } from './jobs/people-sync.job';
 import { PersonEntity } from './person.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PersonEntity]), WorkspacesModule, TeamsModule, SlackCoreModule],
+  imports: [
+    TypeOrmModule.forFeature([PersonEntity]),
+    WorkspacesModule,
+    TeamsModule,
+    SlackCoreModule,
+  ],
   controllers: [PeopleController],
   providers: [PeopleRepository, PeopleService, PeopleSyncJob],
   exports: [PeopleService],

@@ -53,7 +53,10 @@ export class PeopleRepository {
     await manager.update(PersonEntity, { id }, { ...fields, syncedAt });
   }
 
-  async assign(person: PersonEntity, patch: { teamId?: string | null; role?: Role }): Promise<PersonEntity> {
+  async assign(
+    person: PersonEntity,
+    patch: { teamId?: string | null; role?: Role },
+  ): Promise<PersonEntity> {
     return this.repo.save(this.repo.merge(person, patch));
   }
 

@@ -59,13 +59,26 @@ export class PeopleService {
    * Imports the workspace's members page by page. Each page is written in one transaction;
    * a re-run touches only rows whose Slack data changed, so it is idempotent.
    */
-  async syncFromSlack(workspaceId: string, options: { installer?: string | null } = {}): Promise<SyncCounts> {
+  async syncFromSlack(
+    workspaceId: string,
+    options: { installer?: string | null } = {},
+  ): Promise<SyncCounts> {
     const workspace = await this.workspaces.get(workspaceId);
     const botToken = this.workspaces.botToken(workspace);
     if (!botToken) {
-      throw new DomainError('slack_disabled', 'This workspace has no bot token: install the Slack app first');
+      throw new DomainError(
+        'slack_disabled',
+        'This workspace has no bot token: install the Slack app first',
+      );
     }
-    const counts: SyncCounts = { pages: 0, created: 0, updated: 0, unchanged: 0, deactivated: 0, skipped: 0 };
+    const counts: SyncCounts = {
+      pages: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      skipped: 0,
+    };
     let cursor: string | undefined;
     do {
       const page = await this.fetchPage(botToken, cursor);
@@ -82,11 +95,18 @@ export class PeopleService {
       try {
         return await this.slack.listUsersPage(botToken, cursor);
       } catch (err) {
-        if (err instanceof SlackCallError && err.kind === 'rate_limited' && attempt < MAX_RATE_LIMIT_WAITS) {
+        if (
+          err instanceof SlackCallError &&
+          err.kind === 'rate_limited' &&
+          attempt < MAX_RATE_LIMIT_WAITS
+        ) {
           await this.clock.sleep((err.retryAfterSeconds ?? 1) * 1000);
           continue;
         }
-        throw new DomainError('slack_unavailable', `People sync stopped: ${(err as Error).message}`);
+        throw new DomainError(
+          'slack_unavailable',
+          `People sync stopped: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -120,7 +140,8 @@ export class PeopleService {
         if (!current) {
           // Someone already deactivated in Slack is not imported.
           // Whoever installed Pulsedesk administers it.
-          if (incoming.active) toInsert.push(member.id === installer ? { ...incoming, role: 'admin' } : incoming);
+          if (incoming.active)
+            toInsert.push(member.id === installer ? { ...incoming, role: 'admin' } : incoming);
           else counts.skipped += 1;
           continue;
         }

@@ -15,7 +15,11 @@ export interface OAuthState {
 
 export const STATE_TTL_MS = 10 * 60 * 1000;
 
-export function createState(secret: string, flow: OAuthFlow, now: Date): { state: string; nonce: string } {
+export function createState(
+  secret: string,
+  flow: OAuthFlow,
+  now: Date,
+): { state: string; nonce: string } {
   const nonce = randomBytes(16).toString('base64url');
   const body = Buffer.from(
     JSON.stringify({ flow, nonce, expiresAt: now.getTime() + STATE_TTL_MS } satisfies OAuthState),
@@ -29,7 +33,8 @@ export function verifyState(secret: string, state: string, now: Date): OAuthStat
   if (!body || !signature) return 'malformed state';
   const expected = Buffer.from(sign(secret, body));
   const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'state signature mismatch';
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return 'state signature mismatch';
   let parsed: OAuthState;
   try {
     parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as OAuthState;

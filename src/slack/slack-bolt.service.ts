@@ -5,7 +5,13 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { App, Authorize, ExpressReceiver, LogLevel as BoltLogLevel, Logger as BoltLogger } from '@slack/bolt';
+import {
+  App,
+  Authorize,
+  ExpressReceiver,
+  LogLevel as BoltLogLevel,
+  Logger as BoltLogger,
+} from '@slack/bolt';
 import type { Express, Request, Response } from 'express';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -34,7 +40,9 @@ export class SlackBoltService {
     if (!this.config.slack.enabled) {
       this.logger.warn(SLACK_OFF_MESSAGE);
       server.post('/slack/events', (_req: Request, res: Response) => {
-        res.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: SLACK_OFF_MESSAGE });
+        res
+          .status(503)
+          .json({ statusCode: 503, error: 'Service Unavailable', message: SLACK_OFF_MESSAGE });
       });
       return;
     }

@@ -76,10 +76,9 @@ export class SlackGateway {
   }
 
   authTest(token: string) {
-    return this.call<WebAPICallResult & { team_id: string; team: string; user_id: string; bot_id?: string }>(
-      token,
-      'auth.test',
-    );
+    return this.call<
+      WebAPICallResult & { team_id: string; team: string; user_id: string; bot_id?: string }
+    >(token, 'auth.test');
   }
 
   listUsersPage(botToken: string, cursor: string | undefined, limit = 200) {
@@ -105,14 +104,24 @@ export class SlackGateway {
   }
 
   postMessage(botToken: string, message: { channel: string; text: string; blocks?: unknown[] }) {
-    return this.call<WebAPICallResult & { channel: string; ts: string }>(botToken, 'chat.postMessage', message);
+    return this.call<WebAPICallResult & { channel: string; ts: string }>(
+      botToken,
+      'chat.postMessage',
+      message,
+    );
   }
 
-  updateMessage(botToken: string, message: { channel: string; ts: string; text: string; blocks?: unknown[] }) {
+  updateMessage(
+    botToken: string,
+    message: { channel: string; ts: string; text: string; blocks?: unknown[] },
+  ) {
     return this.call(botToken, 'chat.update', message);
   }
 
-  postEphemeral(botToken: string, message: { channel: string; user: string; text: string; blocks?: unknown[] }) {
+  postEphemeral(
+    botToken: string,
+    message: { channel: string; user: string; text: string; blocks?: unknown[] },
+  ) {
     return this.call(botToken, 'chat.postEphemeral', message);
   }
 
@@ -155,7 +164,12 @@ export class SlackGateway {
     return this.call(userToken, 'dnd.endSnooze');
   }
 
-  oauthAccess(input: { clientId: string; clientSecret: string; code: string; redirectUri: string }) {
+  oauthAccess(input: {
+    clientId: string;
+    clientSecret: string;
+    code: string;
+    redirectUri: string;
+  }) {
     return this.call<WebAPICallResult & OAuthAccessResult>(undefined, 'oauth.v2.access', {
       client_id: input.clientId,
       client_secret: input.clientSecret,
@@ -182,7 +196,12 @@ export class SlackGateway {
 }
 
 export function toSlackCallError(method: string, err: unknown): SlackCallError {
-  const e = err as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number };
+  const e = err as {
+    code?: string;
+    retryAfter?: number;
+    data?: { error?: string };
+    statusCode?: number;
+  };
   switch (e.code) {
     case ErrorCode.RateLimitedError:
       return new SlackCallError(method, 'rate_limited', 'ratelimited', e.retryAfter ?? 1);

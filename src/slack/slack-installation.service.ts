@@ -60,14 +60,28 @@ export class SlackInstallationService {
   }
 
   /** The OAuth callback: checks state and browser binding, exchanges the code, stores tokens. */
-  async completeOAuth(input: { code?: string; state?: string; error?: string; cookieNonce?: string }): Promise<OAuthOutcome> {
+  async completeOAuth(input: {
+    code?: string;
+    state?: string;
+    error?: string;
+    cookieNonce?: string;
+  }): Promise<OAuthOutcome> {
     const oauth = this.requireOAuth();
-    if (input.error) throw new DomainError('oauth_failed', `Slack did not authorize Pulsedesk: ${input.error}`);
-    if (!input.code || !input.state) throw new DomainError('oauth_failed', 'The Slack callback is missing code or state');
+    if (input.error)
+      throw new DomainError('oauth_failed', `Slack did not authorize Pulsedesk: ${input.error}`);
+    if (!input.code || !input.state)
+      throw new DomainError('oauth_failed', 'The Slack callback is missing code or state');
     const state = verifyState(oauth.stateSecret, input.state, this.clock.now());
-    if (typeof state === 'string') throw new DomainError('oauth_failed', `The sign-in link is not valid (${state}); start again`);
+    if (typeof state === 'string')
+      throw new DomainError(
+        'oauth_failed',
+        `The sign-in link is not valid (${state}); start again`,
+      );
     if (!input.cookieNonce || input.cookieNonce !== state.nonce) {
-      throw new DomainError('oauth_failed', 'This sign-in was started in another browser; start again from this one');
+      throw new DomainError(
+        'oauth_failed',
+        'This sign-in was started in another browser; start again from this one',
+      );
     }
     let access;
     try {
@@ -78,11 +92,13 @@ export class SlackInstallationService {
         redirectUri: this.redirectUri,
       });
     } catch (err) {
-      const reason = err instanceof SlackCallError ? (err.slackError ?? err.message) : 'Slack unreachable';
+      const reason =
+        err instanceof SlackCallError ? (err.slackError ?? err.message) : 'Slack unreachable';
       throw new DomainError('oauth_failed', `Slack refused the sign-in (${reason}); start again`);
     }
     if (state.flow === 'install') {
-      if (!access.access_token) throw new DomainError('oauth_failed', 'Slack returned no bot token');
+      if (!access.access_token)
+        throw new DomainError('oauth_failed', 'Slack returned no bot token');
       const workspace = await this.recordInstallation({
         slackTeamId: access.team.id,
         name: access.team.name,
@@ -97,9 +113,17 @@ export class SlackInstallationService {
     if (!userToken) throw new DomainError('oauth_failed', 'Slack returned no user token');
     const workspace = await this.workspaces.findBySlackTeamId(access.team.id);
     if (!workspace) {
-      throw new DomainError('oauth_failed', 'Pulsedesk is not installed in this Slack workspace yet: ask an admin to install it first');
+      throw new DomainError(
+        'oauth_failed',
+        'Pulsedesk is not installed in this Slack workspace yet: ask an admin to install it first',
+      );
     }
-    await this.people.connectUserToken(workspace.id, access.authed_user.id, userToken, access.authed_user.scope ?? null);
+    await this.people.connectUserToken(
+      workspace.id,
+      access.authed_user.id,
+      userToken,
+      access.authed_user.scope ?? null,
+    );
     return { flow: 'connect', workspace, slackUserId: access.authed_user.id };
   }
 
@@ -112,9 +136,13 @@ export class SlackInstallationService {
       identity = await this.gateway.authTest(botToken);
     } catch (err) {
       if (err instanceof SlackCallError && err.kind === 'platform') {
-        throw new Error(`SLACK_BOT_TOKEN was refused by Slack (${err.slackError}): check the token`);
+        throw new Error(
+          `SLACK_BOT_TOKEN was refused by Slack (${err.slackError}): check the token`,
+        );
       }
-      this.logger.warn(`Could not reach Slack to check SLACK_BOT_TOKEN (${(err as Error).message}); continuing with the stored installation`);
+      this.logger.warn(
+        `Could not reach Slack to check SLACK_BOT_TOKEN (${(err as Error).message}); continuing with the stored installation`,
+      );
       return undefined;
     }
     const existing = await this.workspaces.findBySlackTeamId(identity.team_id);
@@ -129,7 +157,9 @@ export class SlackInstallationService {
     });
   }
 
-  private async recordInstallation(installation: Parameters<WorkspacesService['saveInstallation']>[0]): Promise<WorkspaceEntity> {
+  private async recordInstallation(
+    installation: Parameters<WorkspacesService['saveInstallation']>[0],
+  ): Promise<WorkspaceEntity> {
     const workspace = await this.dataSource.transaction(async (manager) => {
       const saved = await this.workspaces.saveInstallation(installation, manager);
       await this.jobs.send(
@@ -139,7 +169,11 @@ export class SlackInstallationService {
       );
       return saved;
     });
-    this.logger.log({ msg: 'workspace installed', workspaceId: workspace.id, team: workspace.slackTeamId });
+    this.logger.log({
+      msg: 'workspace installed',
+      workspaceId: workspace.id,
+      team: workspace.slackTeamId,
+    });
     return workspace;
   }
 

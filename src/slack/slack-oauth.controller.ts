@@ -53,12 +53,23 @@ export class SlackOAuthController {
       });
       const page =
         outcome.flow === 'install'
-          ? resultPage('Pulsedesk is installed', `Pulsedesk is now part of ${outcome.workspace.name}. People are being imported; you can close this tab.`, true)
-          : resultPage('Slack connected', 'Pulsedesk can now set your Slack status and Do-Not-Disturb during your focus blocks. You can close this tab.', true);
+          ? resultPage(
+              'Pulsedesk is installed',
+              `Pulsedesk is now part of ${outcome.workspace.name}. People are being imported; you can close this tab.`,
+              true,
+            )
+          : resultPage(
+              'Slack connected',
+              'Pulsedesk can now set your Slack status and Do-Not-Disturb during your focus blocks. You can close this tab.',
+              true,
+            );
       res.status(200).type('html').send(page);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      res.status(HTTP_STATUS_BY_CODE[err.code]).type('html').send(resultPage('Slack sign-in failed', err.message, false));
+      res
+        .status(HTTP_STATUS_BY_CODE[err.code])
+        .type('html')
+        .send(resultPage('Slack sign-in failed', err.message, false));
     }
   }
 

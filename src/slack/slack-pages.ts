@@ -1,6 +1,9 @@
 /** The small HTML pages a browser sees at the end of an OAuth flow. */
 const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 export function resultPage(title: string, message: string, ok: boolean): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · Pulsedesk</title>

@@ -25,7 +25,11 @@ export class TeamsRepository {
     return this.repo.find({ where: { workspaceId }, order: { name: 'ASC' } });
   }
 
-  async create(values: { workspaceId: string; name: string; minOnDuty: number }): Promise<TeamEntity> {
+  async create(values: {
+    workspaceId: string;
+    name: string;
+    minOnDuty: number;
+  }): Promise<TeamEntity> {
     try {
       return await this.repo.save(this.repo.create(values));
     } catch (err) {
@@ -36,7 +40,10 @@ export class TeamsRepository {
     }
   }
 
-  async update(team: TeamEntity, patch: { name?: string; minOnDuty?: number }): Promise<TeamEntity> {
+  async update(
+    team: TeamEntity,
+    patch: { name?: string; minOnDuty?: number },
+  ): Promise<TeamEntity> {
     try {
       return await this.repo.save(this.repo.merge(team, patch));
     } catch (err) {

@@ -20,7 +20,11 @@ export class TeamsService {
   }
 
   create(workspaceId: string, input: { name: string; minOnDuty?: number }): Promise<TeamEntity> {
-    return this.teams.create({ workspaceId, name: input.name.trim(), minOnDuty: input.minOnDuty ?? 0 });
+    return this.teams.create({
+      workspaceId,
+      name: input.name.trim(),
+      minOnDuty: input.minOnDuty ?? 0,
+    });
   }
 
   async update(

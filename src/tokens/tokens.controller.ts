@@ -1,4 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -14,7 +23,10 @@ export class TokensController {
 
   @Post()
   @ApiCreatedResponse({ type: CreatedTokenDto })
-  async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTokenDto): Promise<CreatedTokenDto> {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body() body: CreateTokenDto,
+  ): Promise<CreatedTokenDto> {
     const { token, secret } = await this.tokens.create(p.workspaceId, body);
     return { id: token.id, token: secret };
   }

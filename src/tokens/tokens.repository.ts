@@ -5,7 +5,9 @@ import { ApiTokenEntity } from './api-token.entity';
 
 @Injectable()
 export class TokensRepository {
-  constructor(@InjectRepository(ApiTokenEntity) private readonly repo: Repository<ApiTokenEntity>) {}
+  constructor(
+    @InjectRepository(ApiTokenEntity) private readonly repo: Repository<ApiTokenEntity>,
+  ) {}
 
   create(values: Omit<ApiTokenEntity, 'id' | 'createdAt' | 'lastUsedAt'>): Promise<ApiTokenEntity> {
     return this.repo.save(this.repo.create(values));

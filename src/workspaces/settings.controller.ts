@@ -21,7 +21,10 @@ export class SettingsController {
   @Patch()
   @Roles('admin')
   @ApiOkResponse({ type: SettingsDto })
-  update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateSettingsDto): Promise<SettingsDto> {
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: UpdateSettingsDto,
+  ): Promise<SettingsDto> {
     return this.workspaces.updateSettings(principal.workspaceId, body);
   }
 }

@@ -26,7 +26,9 @@ export type SettingsPatch = Partial<
 
 @Injectable()
 export class WorkspacesRepository {
-  constructor(@InjectRepository(WorkspaceEntity) private readonly repo: Repository<WorkspaceEntity>) {}
+  constructor(
+    @InjectRepository(WorkspaceEntity) private readonly repo: Repository<WorkspaceEntity>,
+  ) {}
 
   findById(id: string): Promise<WorkspaceEntity | null> {
     return this.repo.findOneBy({ id });
@@ -42,14 +44,24 @@ export class WorkspacesRepository {
   }
 
   /** Insert or refresh an installation; a reinstall keeps the workspace's settings and data. */
-  async saveInstallation(record: InstallationRecord, manager?: EntityManager): Promise<WorkspaceEntity> {
+  async saveInstallation(
+    record: InstallationRecord,
+    manager?: EntityManager,
+  ): Promise<WorkspaceEntity> {
     const repo = manager ? manager.getRepository(WorkspaceEntity) : this.repo;
     await repo
       .createQueryBuilder()
       .insert()
       .values(record)
       .orUpdate(
-        ['name', 'bot_token_enc', 'bot_user_id', 'bot_scopes', 'installed_by_slack_user_id', 'updated_at'],
+        [
+          'name',
+          'bot_token_enc',
+          'bot_user_id',
+          'bot_scopes',
+          'installed_by_slack_user_id',
+          'updated_at',
+        ],
         ['slack_team_id'],
       )
       .execute();

@@ -28,7 +28,13 @@ describe('HTTP basics', () => {
     const json = await request(t.url).get('/api/docs-json').expect(200);
     expect(json.body.openapi).toMatch(/^3\./);
     expect(Object.keys(json.body.paths)).toEqual(
-      expect.arrayContaining(['/api/people/sync', '/api/people', '/api/tokens', '/api/settings', '/api/teams']),
+      expect.arrayContaining([
+        '/api/people/sync',
+        '/api/people',
+        '/api/tokens',
+        '/api/settings',
+        '/api/teams',
+      ]),
     );
     const ui = await request(t.url).get('/api/docs').expect(200);
     expect(ui.text).toContain('swagger');
@@ -43,7 +49,11 @@ describe('HTTP basics', () => {
 
   it('refuses requests without a valid credential', async () => {
     const none = await request(t.url).get('/api/people').expect(401);
-    expect(none.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringContaining('Bearer') });
+    expect(none.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: expect.stringContaining('Bearer'),
+    });
     await request(t.url).get('/api/people').set('Authorization', 'Bearer nope').expect(401);
   });
 
@@ -54,13 +64,25 @@ describe('HTTP basics', () => {
       .set('Content-Type', 'application/json')
       .send('{"name": "Tier 1",')
       .expect(400);
-    expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is not valid JSON' });
+    expect(res.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Request body is not valid JSON',
+    });
   });
 
   it('names the wrong field on wrong types and unknown fields', async () => {
-    const wrongType = await request(t.url).post('/api/teams').set(admin).send({ name: 'Tier 1', minOnDuty: 'two' }).expect(400);
+    const wrongType = await request(t.url)
+      .post('/api/teams')
+      .set(admin)
+      .send({ name: 'Tier 1', minOnDuty: 'two' })
+      .expect(400);
     expect(wrongType.body.message).toContain('minOnDuty must be an integer');
-    const unknown = await request(t.url).post('/api/teams').set(admin).send({ name: 'Tier 1', colour: 'red' }).expect(400);
+    const unknown = await request(t.url)
+      .post('/api/teams')
+      .set(admin)
+      .send({ name: 'Tier 1', colour: 'red' })
+      .expect(400);
     expect(unknown.body.message).toContain('property colour should not exist');
     const missing = await request(t.url).post('/api/teams').set(admin).send({}).expect(400);
     expect(missing.body.message).toContain('name');
@@ -86,14 +108,22 @@ describe('HTTP basics', () => {
   });
 
   it('validates settings and keeps the anonymity floor', async () => {
-    const low = await request(t.url).patch('/api/settings').set(admin).send({ anonymityThreshold: 2 }).expect(400);
+    const low = await request(t.url)
+      .patch('/api/settings')
+      .set(admin)
+      .send({ anonymityThreshold: 2 })
+      .expect(400);
     expect(low.body.message).toContain('anonymityThreshold must be at least 3');
     const ok = await request(t.url)
       .patch('/api/settings')
       .set(admin)
       .send({ anonymityThreshold: 6, hrChannelId: 'C0HR12345' })
       .expect(200);
-    expect(ok.body).toMatchObject({ anonymityThreshold: 6, hrChannelId: 'C0HR12345', storyModeration: true });
+    expect(ok.body).toMatchObject({
+      anonymityThreshold: 6,
+      hrChannelId: 'C0HR12345',
+      storyModeration: true,
+    });
     const read = await request(t.url).get('/api/settings').set(admin).expect(200);
     expect(read.body.anonymityThreshold).toBe(6);
   });

@@ -51,7 +51,9 @@ describe('the app as processes', () => {
       expect(app.output().match(/Slack delivery is off/g)).toHaveLength(1);
       expect(fs.existsSync(path.join(dataDir, 'encryption.key'))).toBe(true);
       // A second process on the same DATA_DIR is refused instead of corrupting it.
-      await expect(startAppProcess({ DATA_DIR: dataDir }, { timeoutMs: 8_000 })).rejects.toThrow(/in use by process/);
+      await expect(startAppProcess({ DATA_DIR: dataDir }, { timeoutMs: 8_000 })).rejects.toThrow(
+        /in use by process/,
+      );
     } finally {
       expect(await app.stop()).toBe(0);
     }
@@ -66,10 +68,17 @@ describe('the app as processes', () => {
       SLACK_BOT_TOKEN: slack.issueBotToken('T0RESTART'),
       SLACK_API_URL: slack.apiUrl,
     };
-    const auth = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
+    const auth = {
+      Authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+      'Content-Type': 'application/json',
+    };
     const first = await startAppProcess(env);
     try {
-      const created = await fetch(`${first.url}/api/teams`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Night shift', minOnDuty: 3 }) });
+      const created = await fetch(`${first.url}/api/teams`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'Night shift', minOnDuty: 3 }),
+      });
       expect(created.status).toBe(201);
     } finally {
       expect(await first.stop()).toBe(0);
@@ -107,16 +116,24 @@ describe('the app as processes', () => {
     ]);
     try {
       for (const app of [a, b]) expect((await fetch(`${app.url}/health`)).status).toBe(200);
-      const migrations = await query<{ name: string; n: string }>(db.url, 'SELECT name, count(*) AS n FROM migrations GROUP BY name');
+      const migrations = await query<{ name: string; n: string }>(
+        db.url,
+        'SELECT name, count(*) AS n FROM migrations GROUP BY name',
+      );
       expect(migrations.length).toBeGreaterThan(0);
       expect(migrations.every((m) => m.n === '1')).toBe(true);
-      expect(a.output().includes('migrations applied') !== b.output().includes('migrations applied')).toBe(true);
+      expect(
+        a.output().includes('migrations applied') !== b.output().includes('migrations applied'),
+      ).toBe(true);
 
       slack.clearCalls();
       slack.setAuthorizingUser(team, 'U0REPL001');
       const walk = await walkOAuth(a.url, '/slack/install');
       expect(walk.status).toBe(200);
-      const operator = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'X-Pulsedesk-Workspace': team };
+      const operator = {
+        Authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        'X-Pulsedesk-Workspace': team,
+      };
       await eventually(
         async () => {
           const people = await (await fetch(`${b.url}/api/people`, { headers: operator })).json();
@@ -124,7 +141,10 @@ describe('the app as processes', () => {
         },
         { what: 'the people import job' },
       );
-      const jobs = await query<{ state: string }>(db.url, `SELECT state FROM pgboss.job WHERE name = 'people.sync'`);
+      const jobs = await query<{ state: string }>(
+        db.url,
+        `SELECT state FROM pgboss.job WHERE name = 'people.sync'`,
+      );
       expect(jobs).toEqual([{ state: 'completed' }]);
       expect(slack.calls('users.list')).toHaveLength(1);
     } finally {

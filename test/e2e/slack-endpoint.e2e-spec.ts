@@ -23,9 +23,14 @@ describe('POST /slack/events', () => {
 
   beforeEach(() => slack.clearCalls());
 
-  const pulse = (text: string) => slashCommandBody({ command: '/pulse', text, userId: 'U0AGENT01', teamId: TEAM });
+  const pulse = (text: string) =>
+    slashCommandBody({ command: '/pulse', text, userId: 'U0AGENT01', teamId: TEAM });
   const post = (body: string, headers: Partial<Record<string, string>>) =>
-    request(t.url).post('/slack/events').set('Content-Type', 'application/x-www-form-urlencoded').set(headers as Record<string, string>).send(body);
+    request(t.url)
+      .post('/slack/events')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set(headers as Record<string, string>)
+      .send(body);
 
   it('answers a signed /pulse help in the ack, ephemeral, with the privacy promise', async () => {
     const body = pulse('help');
@@ -50,7 +55,9 @@ describe('POST /slack/events', () => {
     ['signed with another secret', (b: string) => ({ ...signSlackRequest(b, 'not-the-secret') })],
     [
       'signed 6 minutes ago',
-      (b: string) => ({ ...signSlackRequest(b, TEST_SIGNING_SECRET, Math.floor(Date.now() / 1000) - 6 * 60) }),
+      (b: string) => ({
+        ...signSlackRequest(b, TEST_SIGNING_SECRET, Math.floor(Date.now() / 1000) - 6 * 60),
+      }),
     ],
     [
       'signed over a different body',
@@ -83,7 +90,12 @@ describe('POST /slack/events', () => {
     expect(commands).toEqual(['/pulse', '/focus', '/story']);
     expect(res.body.features.shortcuts[0].name).toBe('Share a story');
     expect(res.body.settings.interactivity.request_url).toBe(`${t.config.publicUrl}/slack/events`);
-    expect(res.body.oauth_config.scopes.user).toEqual(['users.profile:read', 'users.profile:write', 'dnd:read', 'dnd:write']);
+    expect(res.body.oauth_config.scopes.user).toEqual([
+      'users.profile:read',
+      'users.profile:write',
+      'dnd:read',
+      'dnd:write',
+    ]);
     expect(JSON.stringify(res.body)).not.toContain('pulsedesk.example.com');
   });
 });

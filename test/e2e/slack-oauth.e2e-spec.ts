@@ -56,8 +56,12 @@ describe('Slack OAuth: workspace install and agent connect', () => {
       },
       { what: 'the people import job' },
     );
-    expect(people.find((p: { slackUserId: string }) => p.slackUserId === 'U0INSTALL').role).toBe('admin');
-    expect(people.find((p: { slackUserId: string }) => p.slackUserId === 'U0AGENT02')).toMatchObject({
+    expect(people.find((p: { slackUserId: string }) => p.slackUserId === 'U0INSTALL').role).toBe(
+      'admin',
+    );
+    expect(
+      people.find((p: { slackUserId: string }) => p.slackUserId === 'U0AGENT02'),
+    ).toMatchObject({
       role: 'agent',
       timeZone: 'Asia/Tokyo',
       slackStatusConnected: false,
@@ -74,12 +78,17 @@ describe('Slack OAuth: workspace install and agent connect', () => {
     expect(walk.status).toBe(200);
     expect(walk.page).toContain('Slack connected');
     const people = (await request(t.url).get('/api/people').set(operator).expect(200)).body;
-    expect(people.find((p: { slackUserId: string }) => p.slackUserId === 'U0AGENT02').slackStatusConnected).toBe(true);
+    expect(
+      people.find((p: { slackUserId: string }) => p.slackUserId === 'U0AGENT02')
+        .slackStatusConnected,
+    ).toBe(true);
     expect(await tokenTexts()).not.toMatch(/xox[bpe]-/);
   });
 
   it('refuses a callback whose state was forged, reused in another browser, or denied', async () => {
-    const forged = await request(t.url).get('/slack/oauth_redirect?code=abc&state=e30.AAAA').expect(400);
+    const forged = await request(t.url)
+      .get('/slack/oauth_redirect?code=abc&state=e30.AAAA')
+      .expect(400);
     expect(forged.text).toContain('not valid');
 
     const begin = await request(t.url).get('/slack/install').expect(302);
@@ -90,12 +99,17 @@ describe('Slack OAuth: workspace install and agent connect', () => {
       .expect(400);
     expect(otherBrowser.text).toContain('another browser');
 
-    const denied = await request(t.url).get('/slack/oauth_redirect?error=access_denied&state=x').expect(400);
+    const denied = await request(t.url)
+      .get('/slack/oauth_redirect?error=access_denied&state=x')
+      .expect(400);
     expect(denied.text).toContain('access_denied');
   });
 
   it('answers install with a clear error when OAuth is not configured', async () => {
-    const noOauth = await startTestApp({ slack, env: { SLACK_CLIENT_ID: '', SLACK_CLIENT_SECRET: '', SLACK_STATE_SECRET: '' } });
+    const noOauth = await startTestApp({
+      slack,
+      env: { SLACK_CLIENT_ID: '', SLACK_CLIENT_SECRET: '', SLACK_STATE_SECRET: '' },
+    });
     try {
       const res = await request(noOauth.url).get('/slack/install').expect(503);
       expect(res.body.message).toContain('SLACK_CLIENT_ID');

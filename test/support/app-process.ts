@@ -10,10 +10,14 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Builds once per test file (swc: about a second). */
 export function buildApp(): void {
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
 }
 
 export interface AppProcess {
@@ -22,7 +26,10 @@ export interface AppProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startAppProcess(env: Record<string, string>, { timeoutMs = 15_000 } = {}): Promise<AppProcess> {
+export async function startAppProcess(
+  env: Record<string, string>,
+  { timeoutMs = 15_000 } = {},
+): Promise<AppProcess> {
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
     cwd: ROOT,
@@ -32,7 +39,9 @@ export async function startAppProcess(env: Record<string, string>, { timeoutMs =
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   let running = true;
   void exited.then(() => (running = false));
   const listening = eventually(

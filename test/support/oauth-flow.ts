@@ -11,10 +11,15 @@ export interface OAuthWalk {
   authorizeUrl: URL;
 }
 
-export async function walkOAuth(appUrl: string, start: '/slack/install' | '/slack/connect'): Promise<OAuthWalk> {
+export async function walkOAuth(
+  appUrl: string,
+  start: '/slack/install' | '/slack/connect',
+): Promise<OAuthWalk> {
   const begin = await request(appUrl).get(start).expect(302);
   const authorizeUrl = new URL(begin.headers.location);
-  const cookies = ([] as string[]).concat(begin.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]);
+  const cookies = ([] as string[])
+    .concat(begin.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0]);
   const approve = await fetch(authorizeUrl, { redirect: 'manual' });
   const callback = new URL(approve.headers.get('location')!);
   const done = await request(appUrl)

@@ -410,7 +410,10 @@ export class SlackStandIn {
   }
 
   /** Changes a user as an admin would in Slack (time zone, deactivation, name); bumps `updated`. */
-  updateUser(id: string, patch: Partial<Pick<StoredUser, 'name' | 'tz' | 'tzOffset' | 'deleted'>>): void {
+  updateUser(
+    id: string,
+    patch: Partial<Pick<StoredUser, 'name' | 'tz' | 'tzOffset' | 'deleted'>>,
+  ): void {
     const user = this.users.get(id);
     if (!user) throw new Error(`unknown user ${id}`);
     Object.assign(user, patch, { updated: Math.floor(this.clock() / 1000) });

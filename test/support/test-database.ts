@@ -17,7 +17,9 @@ function settings(): TestDbSettings {
 }
 
 /** `empty`: a database without our schema, to test migrating from nothing. */
-export async function acquireTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+export async function acquireTestDatabase(
+  options: { empty?: boolean } = {},
+): Promise<TestDatabase> {
   const s = settings();
   if (s.mode === 'server') {
     const name = `pd_t_${s.runId}_${randomBytes(4).toString('hex')}`;
@@ -25,7 +27,9 @@ export async function acquireTestDatabase(options: { empty?: boolean } = {}): Pr
       try {
         await adminQuery(
           s.adminUrl,
-          options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${s.template}`,
+          options.empty
+            ? `CREATE DATABASE ${name}`
+            : `CREATE DATABASE ${name} TEMPLATE ${s.template}`,
         );
         break;
       } catch (err) {
@@ -41,7 +45,9 @@ export async function acquireTestDatabase(options: { empty?: boolean } = {}): Pr
       },
     };
   }
-  const res = await fetch(`${s.controlUrl}/databases${options.empty ? '?empty=1' : ''}`, { method: 'POST' });
+  const res = await fetch(`${s.controlUrl}/databases${options.empty ? '?empty=1' : ''}`, {
+    method: 'POST',
+  });
   if (!res.ok) throw new Error(`test database provider: ${res.status} ${await res.text()}`);
   const { id, url } = (await res.json()) as { id: string; url: string };
   return {

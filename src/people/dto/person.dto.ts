@@ -22,7 +22,9 @@ export class PersonDto {
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ example: 'Europe/Paris' }) timeZone: string;
   @ApiProperty() active: boolean;
-  @ApiProperty({ description: 'the person connected their Slack account, so focus can set their status' })
+  @ApiProperty({
+    description: 'the person connected their Slack account, so focus can set their status',
+  })
   slackStatusConnected: boolean;
 }
 

@@ -9,7 +9,10 @@ export class CreateTeamDto {
   @MaxLength(80)
   name: string;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'agents who must stay on duty (focus coverage guard)' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    description: 'agents who must stay on duty (focus coverage guard)',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)

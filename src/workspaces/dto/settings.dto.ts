@@ -5,7 +5,10 @@ import { ANONYMITY_FLOOR } from '../../config/config';
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 export class UpdateSettingsDto {
-  @ApiPropertyOptional({ minimum: ANONYMITY_FLOOR, description: 'minimum respondents per reported group' })
+  @ApiPropertyOptional({
+    minimum: ANONYMITY_FLOOR,
+    description: 'minimum respondents per reported group',
+  })
   @IsOptional()
   @IsInt()
   @Min(ANONYMITY_FLOOR, { message: `anonymityThreshold must be at least ${ANONYMITY_FLOOR}` })
@@ -23,7 +26,9 @@ export class UpdateSettingsDto {
 
   @ApiPropertyOptional({ nullable: true, example: 'C0123456789' })
   @ValidateIf((_, v) => v !== null && v !== undefined)
-  @Matches(CHANNEL_ID, { message: 'digestChannelId must be a Slack channel id such as C0123456789' })
+  @Matches(CHANNEL_ID, {
+    message: 'digestChannelId must be a Slack channel id such as C0123456789',
+  })
   digestChannelId?: string | null;
 
   @ApiPropertyOptional({ maxLength: 100 })
