@@ -14,7 +14,7 @@ import { SlackStandIn } from '../support/slack-stand-in';
 import { acquireTestDatabase } from '../support/test-database';
 import { TEST_ADMIN_TOKEN, TEST_OAUTH, TEST_SIGNING_SECRET } from '../support/test-app';
 
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pulsedesk-proc-'));
 

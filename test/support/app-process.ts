@@ -6,6 +6,8 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { eventually } from './eventually';
 
+// Boot takes 6-9 s on an idle 2-core machine (PGlite init dominates); under a parallel test
+// run it can take several times that, so the deadline is generous: this is not a timing test.
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Builds once per test file (swc: about a second). */
@@ -28,7 +30,7 @@ export interface AppProcess {
 
 export async function startAppProcess(
   env: Record<string, string>,
-  { timeoutMs = 15_000 } = {},
+  { timeoutMs = 60_000 } = {},
 ): Promise<AppProcess> {
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
