@@ -7,6 +7,12 @@ export interface JobOptions {
   retryDelaySeconds?: number;
   retryBackoff?: boolean;
   expireInSeconds?: number;
+  /**
+   * pg-boss queue policy. `standard` (default): every send is a job. `stately`: per singleton
+   * key, at most one job waiting and one running (a sync that must not pile up). `short`: at
+   * most one waiting per key. `singleton`: at most one running per key.
+   */
+  policy?: 'standard' | 'short' | 'singleton' | 'stately';
   /** Jobs fetched per poll; the handler still gets them one at a time. */
   batchSize?: number;
 }

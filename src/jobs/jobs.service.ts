@@ -19,7 +19,7 @@ export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
 export const JOBS_SCHEMA = 'pgboss';
 
 export interface SendOptions {
-  /** Deduplicates: while a job with this key is queued or running, another is not added. */
+  /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
   singletonKey?: string;
   startAfter?: Date;
   /** Enqueue inside this transaction: the job exists only if the transaction commits. */
@@ -87,6 +87,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   private async register(options: JobOptions, handler: JobHandler): Promise<void> {
     await this.boss.createQueue(options.queue, {
       name: options.queue,
+      policy: options.policy ?? 'standard',
       retryLimit: options.retryLimit ?? 5,
       retryDelay: options.retryDelaySeconds ?? 5,
       retryBackoff: options.retryBackoff ?? true,

@@ -12,7 +12,7 @@ export interface PeopleSyncJobData {
 
 /** Imports a workspace's people after an install (queued with the installation). */
 @Injectable()
-@Job({ queue: PEOPLE_SYNC_QUEUE, retryLimit: 5, retryDelaySeconds: 30 })
+@Job({ queue: PEOPLE_SYNC_QUEUE, policy: 'stately', retryLimit: 5, retryDelaySeconds: 30 })
 export class PeopleSyncJob implements JobHandler<PeopleSyncJobData> {
   constructor(private readonly people: PeopleService) {}
 

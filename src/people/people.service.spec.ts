@@ -1,0 +1,349 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TestClock } from '../../test/support/test-clock';
+import { DomainError } from '../common/errors';
+import { TokenCipher } from '../common/token-cipher';
+import { SlackCallError } from '../slack/slack-call.error';
+import { SlackGateway, SlackUser } from '../slack/slack-gateway';
+import { TeamsService } from '../teams/teams.service';
+import { WorkspaceEntity } from '../workspaces/workspace.entity';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { PeopleRepository } from './people.repository';
+import { fromSlack, isPerson, PeopleService } from './people.service';
+import { PersonEntity } from './person.entity';
+
+const WORKSPACE_ID = 'ws-1';
+const BOT_TOKEN = 'xoxb-bot-token';
+
+function slackUser(id: string, overrides: Partial<SlackUser> = {}): SlackUser {
+  return {
+    id,
+    name: id.toLowerCase(),
+    real_name: `Real ${id}`,
+    tz: 'Europe/Berlin',
+    tz_offset: 3600,
+    profile: { display_name: `Display ${id}`, email: `${id.toLowerCase()}@example.com` },
+    ...overrides,
+  };
+}
+
+/** A stored person exactly as fromSlack(user) would have imported them. */
+function storedPerson(user: SlackUser, id = `p-${user.id}`): PersonEntity {
+  return Object.assign(new PersonEntity(), {
+    id,
+    workspaceId: WORKSPACE_ID,
+    role: 'agent',
+    teamId: null,
+    ...fromSlack(user),
+  });
+}
+
+type UsersPage = Awaited<ReturnType<SlackGateway['listUsersPage']>>;
+
+function page(members: SlackUser[], nextCursor = ''): UsersPage {
+  return { ok: true, members, response_metadata: { next_cursor: nextCursor } };
+}
+
+describe('isPerson', () => {
+  it('excludes Slackbot and bots', () => {
+    expect(isPerson(slackUser('USLACKBOT'))).toBe(false);
+    expect(isPerson(slackUser('B1', { is_bot: true }))).toBe(false);
+  });
+
+  it('includes members, deleted ones too', () => {
+    expect(isPerson(slackUser('U1'))).toBe(true);
+    expect(isPerson(slackUser('U2', { is_bot: false }))).toBe(true);
+    expect(isPerson(slackUser('U3', { deleted: true }))).toBe(true);
+  });
+});
+
+describe('fromSlack', () => {
+  it('maps a Slack member', () => {
+    expect(fromSlack(slackUser('U1'))).toEqual({
+      slackUserId: 'U1',
+      name: 'Display U1',
+      realName: 'Real U1',
+      email: 'u1@example.com',
+      tz: 'Europe/Berlin',
+      tzOffset: 3600,
+      active: true,
+    });
+  });
+
+  it('prefers display_name, then real_name, then name', () => {
+    expect(fromSlack(slackUser('U1')).name).toBe('Display U1');
+    expect(fromSlack(slackUser('U1', { profile: { display_name: '' } })).name).toBe('Real U1');
+    expect(fromSlack(slackUser('U1', { profile: {} })).name).toBe('Real U1');
+    expect(fromSlack(slackUser('U1', { profile: undefined, real_name: '' })).name).toBe('u1');
+    expect(fromSlack(slackUser('U1', { profile: undefined, real_name: undefined })).name).toBe(
+      'u1',
+    );
+  });
+
+  it('takes the real name from the profile when the member has none', () => {
+    const user = slackUser('U1', { real_name: undefined, profile: { real_name: 'Profile Name' } });
+    expect(fromSlack(user).realName).toBe('Profile Name');
+  });
+
+  it('marks a deleted member inactive', () => {
+    expect(fromSlack(slackUser('U1', { deleted: true })).active).toBe(false);
+    expect(fromSlack(slackUser('U1', { deleted: false })).active).toBe(true);
+  });
+
+  it('defaults to UTC, offset 0, and no email or real name', () => {
+    const bare: SlackUser = { id: 'U1', name: 'bare' };
+    expect(fromSlack(bare)).toEqual({
+      slackUserId: 'U1',
+      name: 'bare',
+      realName: null,
+      email: null,
+      tz: 'UTC',
+      tzOffset: 0,
+      active: true,
+    });
+  });
+});
+
+describe('PeopleService.syncFromSlack', () => {
+  const workspace = Object.assign(new WorkspaceEntity(), {
+    id: WORKSPACE_ID,
+    botTokenEnc: 'v1.encrypted',
+  });
+  const manager = { marker: 'the transaction manager' } as unknown as EntityManager;
+
+  let clock: TestClock;
+  let stored: PersonEntity[];
+  let people: {
+    findManyBySlackUserIds: jest.Mock;
+    insertMany: jest.Mock;
+    updateFromSlack: jest.Mock;
+  };
+  let workspaces: { get: jest.Mock; botToken: jest.Mock };
+  let slack: { listUsersPage: jest.Mock };
+  let dataSource: { transaction: jest.Mock };
+  let service: PeopleService;
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    clock = new TestClock('2026-11-25T09:00:00Z');
+    stored = [];
+    people = {
+      findManyBySlackUserIds: jest.fn(
+        async (_manager: EntityManager, _workspaceId: string, ids: string[]) =>
+          stored.filter((p) => ids.includes(p.slackUserId)),
+      ),
+      insertMany: jest.fn().mockResolvedValue(undefined),
+      updateFromSlack: jest.fn().mockResolvedValue(undefined),
+    };
+    workspaces = {
+      get: jest.fn().mockResolvedValue(workspace),
+      botToken: jest.fn().mockReturnValue(BOT_TOKEN),
+    };
+    slack = { listUsersPage: jest.fn() };
+    dataSource = {
+      transaction: jest.fn((fn: (m: EntityManager) => Promise<unknown>) => fn(manager)),
+    };
+    service = new PeopleService(
+      people as unknown as PeopleRepository,
+      workspaces as unknown as WorkspacesService,
+      {} as TeamsService,
+      slack as unknown as SlackGateway,
+      {} as TokenCipher,
+      clock,
+      dataSource as unknown as DataSource,
+    );
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  describe('over two pages', () => {
+    const newcomer = slackUser('U_NEW');
+    const same = slackUser('U_SAME');
+    const moved = slackUser('U_MOVED', { tz: 'America/New_York', tz_offset: -18000 });
+    const leaver = slackUser('U_LEFT', { deleted: true });
+    const goneBeforeImport = slackUser('U_GONE', { deleted: true });
+    const newcomer2 = slackUser('U_NEW2', { profile: undefined });
+
+    beforeEach(() => {
+      stored = [
+        storedPerson(same),
+        storedPerson(slackUser('U_MOVED')),
+        storedPerson(slackUser('U_LEFT')),
+      ];
+      slack.listUsersPage
+        .mockResolvedValueOnce(
+          page([slackUser('USLACKBOT'), slackUser('B1', { is_bot: true }), newcomer, same], 'c2'),
+        )
+        .mockResolvedValueOnce(page([moved, leaver, goneBeforeImport, newcomer2]));
+    });
+
+    it('returns the counts', async () => {
+      await expect(service.syncFromSlack(WORKSPACE_ID)).resolves.toEqual({
+        pages: 2,
+        created: 2,
+        updated: 1,
+        unchanged: 1,
+        deactivated: 1,
+        skipped: 3,
+      });
+    });
+
+    it('uses the workspace bot token and follows next_cursor', async () => {
+      await service.syncFromSlack(WORKSPACE_ID);
+      expect(workspaces.get).toHaveBeenCalledWith(WORKSPACE_ID);
+      expect(workspaces.botToken).toHaveBeenCalledWith(workspace);
+      expect(slack.listUsersPage.mock.calls).toEqual([
+        [BOT_TOKEN, undefined],
+        [BOT_TOKEN, 'c2'],
+      ]);
+    });
+
+    it('writes each page in its own transaction, looking up only people', async () => {
+      await service.syncFromSlack(WORKSPACE_ID);
+      expect(dataSource.transaction).toHaveBeenCalledTimes(2);
+      expect(people.findManyBySlackUserIds.mock.calls).toEqual([
+        [manager, WORKSPACE_ID, ['U_NEW', 'U_SAME']],
+        [manager, WORKSPACE_ID, ['U_MOVED', 'U_LEFT', 'U_GONE', 'U_NEW2']],
+      ]);
+    });
+
+    it('inserts active newcomers only, with the sync time', async () => {
+      await service.syncFromSlack(WORKSPACE_ID);
+      expect(people.insertMany.mock.calls).toEqual([
+        [manager, WORKSPACE_ID, [fromSlack(newcomer)], clock.now()],
+        [manager, WORKSPACE_ID, [fromSlack(newcomer2)], clock.now()],
+      ]);
+    });
+
+    it('updates only the fields that changed', async () => {
+      await service.syncFromSlack(WORKSPACE_ID);
+      expect(people.updateFromSlack.mock.calls).toEqual([
+        [manager, 'p-U_MOVED', { tz: 'America/New_York', tzOffset: -18000 }, clock.now()],
+        [manager, 'p-U_LEFT', { active: false }, clock.now()],
+      ]);
+    });
+
+    it('gives nobody the admin role without an installer', async () => {
+      await service.syncFromSlack(WORKSPACE_ID);
+      const inserted = people.insertMany.mock.calls.flatMap((call) => call[2]);
+      expect(inserted).toHaveLength(2);
+      expect(inserted.filter((p: { role?: string }) => p.role === 'admin')).toEqual([]);
+    });
+
+    it('inserts the installer with role admin', async () => {
+      await service.syncFromSlack(WORKSPACE_ID, { installer: 'U_NEW2' });
+      expect(people.insertMany.mock.calls).toEqual([
+        [manager, WORKSPACE_ID, [fromSlack(newcomer)], clock.now()],
+        [manager, WORKSPACE_ID, [{ ...fromSlack(newcomer2), role: 'admin' }], clock.now()],
+      ]);
+    });
+  });
+
+  it('counts an inactive person who is back as updated, not deactivated', async () => {
+    stored = [storedPerson(slackUser('U1', { deleted: true }))];
+    slack.listUsersPage.mockResolvedValueOnce(page([slackUser('U1')]));
+    await expect(service.syncFromSlack(WORKSPACE_ID)).resolves.toMatchObject({
+      updated: 1,
+      deactivated: 0,
+    });
+    expect(people.updateFromSlack).toHaveBeenCalledWith(
+      manager,
+      'p-U1',
+      { active: true },
+      clock.now(),
+    );
+  });
+
+  it('changes nothing on a second run over the same data', async () => {
+    const members = [slackUser('U1'), slackUser('U2')];
+    stored = members.map((m) => storedPerson(m));
+    slack.listUsersPage.mockResolvedValueOnce(page(members));
+    await expect(service.syncFromSlack(WORKSPACE_ID)).resolves.toEqual({
+      pages: 1,
+      created: 0,
+      updated: 0,
+      unchanged: 2,
+      deactivated: 0,
+      skipped: 0,
+    });
+    expect(people.updateFromSlack).not.toHaveBeenCalled();
+    expect(people.insertMany.mock.calls.flatMap((call) => call[2])).toEqual([]);
+  });
+
+  it('waits out a rate limit, then retries the same cursor', async () => {
+    const sleep = jest.spyOn(clock, 'sleep');
+    const started = clock.now().getTime();
+    slack.listUsersPage
+      .mockResolvedValueOnce(page([slackUser('U1')], 'c2'))
+      .mockRejectedValueOnce(new SlackCallError('users.list', 'rate_limited', undefined, 7))
+      .mockResolvedValueOnce(page([slackUser('U2')]));
+
+    await expect(service.syncFromSlack(WORKSPACE_ID)).resolves.toMatchObject({
+      pages: 2,
+      created: 2,
+    });
+    expect(sleep.mock.calls).toEqual([[7000]]);
+    expect(clock.now().getTime() - started).toBe(7000);
+    expect(slack.listUsersPage.mock.calls).toEqual([
+      [BOT_TOKEN, undefined],
+      [BOT_TOKEN, 'c2'],
+      [BOT_TOKEN, 'c2'],
+    ]);
+  });
+
+  it('waits one second when Slack gives no Retry-After', async () => {
+    const sleep = jest.spyOn(clock, 'sleep');
+    slack.listUsersPage
+      .mockRejectedValueOnce(new SlackCallError('users.list', 'rate_limited', undefined))
+      .mockResolvedValueOnce(page([slackUser('U1')]));
+    await service.syncFromSlack(WORKSPACE_ID);
+    expect(sleep.mock.calls).toEqual([[1000]]);
+  });
+
+  it('gives up with slack_unavailable after five rate-limit waits', async () => {
+    const sleep = jest.spyOn(clock, 'sleep');
+    slack.listUsersPage.mockRejectedValue(
+      new SlackCallError('users.list', 'rate_limited', undefined, 3),
+    );
+    const error = await service.syncFromSlack(WORKSPACE_ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('slack_unavailable');
+    expect(sleep).toHaveBeenCalledTimes(5);
+    expect(slack.listUsersPage).toHaveBeenCalledTimes(6);
+    expect(dataSource.transaction).not.toHaveBeenCalled();
+  });
+
+  it('turns a platform error into slack_unavailable without retrying', async () => {
+    const sleep = jest.spyOn(clock, 'sleep');
+    slack.listUsersPage.mockRejectedValueOnce(
+      new SlackCallError('users.list', 'platform', 'invalid_auth'),
+    );
+    const error = await service.syncFromSlack(WORKSPACE_ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('slack_unavailable');
+    expect((error as DomainError).message).toContain('invalid_auth');
+    expect(sleep).not.toHaveBeenCalled();
+    expect(slack.listUsersPage).toHaveBeenCalledTimes(1);
+    expect(dataSource.transaction).not.toHaveBeenCalled();
+  });
+
+  it('keeps the pages written before a later page fails', async () => {
+    slack.listUsersPage
+      .mockResolvedValueOnce(page([slackUser('U1')], 'c2'))
+      .mockRejectedValueOnce(new SlackCallError('users.list', 'platform', 'internal_error'));
+    await expect(service.syncFromSlack(WORKSPACE_ID)).rejects.toMatchObject({
+      code: 'slack_unavailable',
+    });
+    expect(people.insertMany).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses with slack_disabled when the workspace has no bot token', async () => {
+    workspaces.botToken.mockReturnValue(undefined);
+    const error = await service.syncFromSlack(WORKSPACE_ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('slack_disabled');
+    expect(slack.listUsersPage).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The database layer on whichever engine the run uses (embedded PGlite by default, the server
+ * in CI): concurrent connections and transactions through the `pg` driver, rollbacks that do
+ * not leak into other transactions, and migrations that run once when started concurrently.
+ */
+import { DataSource } from 'typeorm';
+import { migrate, withSchemaDataSource } from '../../src/database/database';
+import { MIGRATIONS } from '../../migrations';
+import { acquireTestDatabase, TestDatabase } from '../support/test-database';
+
+describe('database', () => {
+  describe('concurrency through the pg driver', () => {
+    let db: TestDatabase;
+    let ds: DataSource;
+
+    beforeAll(async () => {
+      db = await acquireTestDatabase();
+      ds = new DataSource({ type: 'postgres', url: db.url, extra: { max: 10 } });
+      await ds.initialize();
+      await ds.query('CREATE TABLE probe (id serial PRIMARY KEY, n integer NOT NULL)');
+      await ds.query('CREATE TABLE counter (id integer PRIMARY KEY, value integer NOT NULL)');
+      await ds.query('INSERT INTO counter VALUES (1, 0)');
+    });
+
+    afterAll(async () => {
+      await ds?.destroy();
+      await db?.release();
+    });
+
+    it('serves 50 concurrent inserts and selects over a pool of 10', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          await ds.query('INSERT INTO probe (n) VALUES ($1)', [i]);
+          const [row] = await ds.query('SELECT count(*)::int AS c FROM probe WHERE n = $1', [i]);
+          return row.c as number;
+        }),
+      );
+      expect(results).toEqual(Array(50).fill(1));
+      const [{ c }] = await ds.query('SELECT count(*)::int AS c FROM probe');
+      expect(c).toBe(50);
+    });
+
+    it('keeps concurrent transactions isolated: every increment counts, a rollback undoes only its own', async () => {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          ds
+            .transaction(async (m) => {
+              await m.query('UPDATE counter SET value = value + 1 WHERE id = 1');
+              await m.query('INSERT INTO probe (n) VALUES ($1)', [1000 + i]);
+              if (i % 4 === 0) throw new Error('roll back');
+            })
+            .catch((err: Error) => {
+              if (err.message !== 'roll back') throw err;
+            }),
+        ),
+      );
+      const [{ value }] = await ds.query('SELECT value FROM counter WHERE id = 1');
+      expect(value).toBe(15);
+      const kept = await ds.query('SELECT n FROM probe WHERE n >= 1000 ORDER BY n');
+      expect(kept.map((r: { n: number }) => r.n)).toEqual(
+        Array.from({ length: 20 }, (_, i) => 1000 + i).filter((n) => (n - 1000) % 4 !== 0),
+      );
+    });
+  });
+
+  describe('migrations', () => {
+    it('apply once when three runners start together on an empty database, and not again', async () => {
+      const db = await acquireTestDatabase({ empty: true });
+      try {
+        const runs = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
+        const applied = runs.flat();
+        expect(applied.sort()).toEqual(MIGRATIONS.map((m) => new m().name).sort());
+        expect(await migrate(db.url)).toEqual([]);
+        const rows = await withSchemaDataSource(db.url, (ds) =>
+          ds.query('SELECT name FROM migrations'),
+        );
+        expect(rows).toHaveLength(MIGRATIONS.length);
+      } finally {
+        await db.release();
+      }
+    });
+  });
+});
