@@ -143,6 +143,13 @@ describe('toErrorBody', () => {
     );
   });
 
+  it('does not take an arbitrary object with a non-4xx status for a body-parser error', () => {
+    const { error, logger } = loggerMock();
+    const body = toErrorBody({ status: 200, type: 'looks.like.body-parser' }, logger);
+    expect(body.statusCode).toBe(500);
+    expect(error).toHaveBeenCalledTimes(1);
+  });
+
   it('logs something thrown that is not an Error', () => {
     const { error, logger } = loggerMock();
     expect(toErrorBody('plain string thrown', logger).statusCode).toBe(500);

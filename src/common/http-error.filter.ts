@@ -51,7 +51,9 @@ function isBodyParserError(err: unknown): err is BodyParserError {
     typeof err === 'object' &&
     err !== null &&
     typeof (err as BodyParserError).type === 'string' &&
-    typeof (err as BodyParserError).status === 'number'
+    typeof (err as BodyParserError).status === 'number' &&
+    (err as BodyParserError).status >= 400 &&
+    (err as BodyParserError).status < 500
   );
 }
 

@@ -212,3 +212,51 @@ describe('PinoNestLogger', () => {
     expect((entry.err as { stack: string }).stack).toContain('database gone');
   });
 });
+
+describe('redaction at any depth', () => {
+  it('censors answers and secrets at the top level, deep down and inside arrays', () => {
+    const out = collector();
+    createLogger('info', out.stream).info({
+      text: 'top-level answer',
+      actions: [{ action_id: 'pulse_answer', value: 'score-4' }],
+      view: { callback_id: 'pulse_modal', state: { values: { q: 'score-5' } } },
+      values: { q1: { choice: { selected_option: { value: 'score-2' } } } },
+      comment: 'my private comment',
+      access_token: 'xoxp-top-level',
+      event: { message: { text: 'deep event text' } },
+      members: [{ id: 'U1', text: 'text in an array' }],
+      clientSecret: 'shh-secret',
+      workspaceId: 'W-kept',
+    });
+    const line = out.raw.join('\n');
+    for (const secret of [
+      'top-level answer',
+      'score-4',
+      'score-2',
+      'score-5',
+      'my private comment',
+      'xoxp-top-level',
+      'deep event text',
+      'text in an array',
+      'shh-secret',
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).toContain('W-kept');
+    expect(line).toContain('pulse_modal');
+  });
+
+  it('redacts objects logged through the Nest logger too', () => {
+    const out = collector();
+    new PinoNestLogger(createLogger('info', out.stream)).log(
+      { msg: 'submission', view: { private_metadata: 'round-1', state: { values: 'x' } } },
+      'Pulse',
+    );
+    expect(out.raw.join('\n')).not.toContain('round-1');
+    expect(out.entries()[0]).toMatchObject({
+      msg: 'submission',
+      context: 'Pulse',
+      view: { private_metadata: '[redacted]', state: '[redacted]' },
+    });
+  });
+});

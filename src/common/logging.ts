@@ -10,44 +10,67 @@ import pino, { DestinationStream, Logger } from 'pino';
 import pinoHttp from 'pino-http';
 
 /**
- * Paths pino removes or masks. Slack payloads are reduced to their shape: `payload`, `view`,
- * `state`, `values`, `blocks`, `text` and `actions` may carry what a person answered.
+ * Keys whose values never reach a log line, at any depth: credentials, and everything in a
+ * Slack payload that may carry what a person answered or wrote (text, values, actions, state,
+ * blocks, private_metadata, comments); a view keeps its ids, loses its content. Matching is by key, so a new log call cannot leak by nesting differently.
  */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-slack-signature"]',
-  'res.headers["set-cookie"]',
-  '*.token',
-  '*.access_token',
-  '*.bot_token',
-  '*.botToken',
-  '*.userToken',
-  '*.client_secret',
-  '*.clientSecret',
-  '*.signingSecret',
-  '*.password',
-  '*.payload',
-  '*.view',
-  '*.state',
-  '*.values',
-  '*.actions',
-  '*.blocks',
-  '*.text',
-  '*.comment',
-  '*.answers',
-  'token',
-  'payload',
-  'body',
-  '*.body',
-];
+export const SENSITIVE_KEYS = new Set(
+  [
+    'authorization',
+    'cookie',
+    'set-cookie',
+    'x-slack-signature',
+    'token',
+    'access_token',
+    'bot_token',
+    'botToken',
+    'userToken',
+    'user_token',
+    'client_secret',
+    'clientSecret',
+    'signingSecret',
+    'stateSecret',
+    'password',
+    'secret',
+    'payload',
+    'state',
+    'values',
+    'value',
+    'actions',
+    'blocks',
+    'text',
+    'comment',
+    'comments',
+    'answer',
+    'answers',
+    'body',
+    'private_metadata',
+  ].map((k) => k.toLowerCase()),
+);
+
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 8;
+
+/** A copy of `value` with sensitive keys censored at every depth (arrays included). */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[depth limit]';
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  // Errors go on to pino's own serializer (type, message, stack); dates stay dates.
+  if (value instanceof Error || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = SENSITIVE_KEYS.has(key.toLowerCase()) ? CENSOR : redactDeep(v, depth + 1);
+  }
+  return out;
+}
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'pulsedesk' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -76,6 +76,12 @@ describe('TokenCipher', () => {
     expect(() => cipher.decrypt([v, iv, tag, otherData].join('.'))).toThrow();
   });
 
+  it('refuses a shortened authentication tag (forgery would get far cheaper)', () => {
+    const [v, iv, tag, data] = cipher.encrypt(PLAIN).split('.');
+    const short = Buffer.from(tag, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => cipher.decrypt([v, iv, short, data].join('.'))).toThrow();
+  });
+
   it('throws with another key', () => {
     const stored = cipher.encrypt(PLAIN);
     expect(() => new TokenCipher(randomBytes(32)).decrypt(stored)).toThrow();
@@ -88,6 +94,7 @@ describe('TokenCipher', () => {
     ['too few parts', 'v1.aaaa.bbbb'],
     ['an empty iv', 'v1..bbbb.cccc'],
     ['an empty tag', 'v1.aaaa..cccc'],
+    ['an extra part', 'v1.aaaa.bbbb.cccc.dddd'],
   ])('throws on an unknown format: %s', (_label, stored) => {
     expect(() => cipher.decrypt(stored)).toThrow('unknown format');
   });

@@ -6,6 +6,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+const TAG_LENGTH = 16;
+
 export class TokenCipher {
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('TokenCipher needs a 32-byte key');
@@ -22,11 +24,15 @@ export class TokenCipher {
   }
 
   decrypt(stored: string): string {
-    const [version, iv, tag, data] = stored.split('.');
-    if (version !== 'v1' || !iv || !tag || data === undefined) {
+    const parts = stored.split('.');
+    const [version, iv, tag, data] = parts;
+    if (parts.length !== 4 || version !== 'v1' || !iv || !tag) {
       throw new Error('Encrypted value has an unknown format');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    // A shortened tag would make forgery far cheaper: only the full 16 bytes are accepted.
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), {
+      authTagLength: TAG_LENGTH,
+    });
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([
       decipher.update(Buffer.from(data, 'base64url')),

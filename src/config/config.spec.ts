@@ -152,6 +152,12 @@ describe('loadConfig', () => {
       expect(err.message).toContain(name);
     });
 
+    it('never echoes an unparsable DATABASE_URL, which may hold a password', () => {
+      const err = configError({ DATABASE_URL: 'postgres://pd:s3cret-pw@db host/pulsedesk' });
+      expect(err.problems[0]).toContain('DATABASE_URL');
+      expect(err.message).not.toContain('s3cret-pw');
+    });
+
     it('says the anonymity floor is 3 and shows the given value', () => {
       const [problem] = configError({ ANONYMITY_THRESHOLD: '2' }).problems;
       expect(problem).toMatch(/from 3 to/);

@@ -81,7 +81,8 @@ function parseUrlVar(
     }
     return url;
   } catch {
-    problems.push(`${name} must be a URL, got "${raw}"`);
+    // Connection strings carry passwords: only other URLs are echoed back.
+    problems.push(`${name} must be a URL${name === 'DATABASE_URL' ? '' : `, got "${raw}"`}`);
     return undefined;
   }
 }

@@ -47,7 +47,7 @@ export class PeopleRepository {
   async updateFromSlack(
     manager: EntityManager,
     id: string,
-    fields: Partial<PersonFromSlack>,
+    fields: Partial<PersonFromSlack & { role: Role }>,
     syncedAt: Date,
   ): Promise<void> {
     await manager.update(PersonEntity, { id }, { ...fields, syncedAt });

@@ -241,6 +241,19 @@ describe('PeopleService.syncFromSlack', () => {
     });
   });
 
+  it('makes an installer who was already imported as an agent an admin', async () => {
+    const installer = slackUser('U_INSTALLER');
+    stored = [storedPerson(installer)];
+    slack.listUsersPage.mockResolvedValueOnce(page([installer]));
+    await service.syncFromSlack(WORKSPACE_ID, { installer: 'U_INSTALLER' });
+    expect(people.updateFromSlack).toHaveBeenCalledWith(
+      manager,
+      stored[0].id,
+      { role: 'admin' },
+      clock.now(),
+    );
+  });
+
   it('counts an inactive person who is back as updated, not deactivated', async () => {
     stored = [storedPerson(slackUser('U1', { deleted: true }))];
     slack.listUsersPage.mockResolvedValueOnce(page([slackUser('U1')]));

@@ -146,17 +146,23 @@ export class PeopleService {
           continue;
         }
         const changed = COMPARED_FIELDS.filter((f) => current[f] !== incoming[f]);
-        if (changed.length === 0) {
+        // The installer administers Pulsedesk even if they were imported (or connected) earlier.
+        const promote = member.id === installer && current.role === 'agent';
+        if (changed.length === 0 && !promote) {
           counts.unchanged += 1;
           continue;
         }
         await this.people.updateFromSlack(
           manager,
           current.id,
-          Object.fromEntries(changed.map((f) => [f, incoming[f]])),
+          {
+            ...Object.fromEntries(changed.map((f) => [f, incoming[f]])),
+            ...(promote ? { role: 'admin' as const } : {}),
+          },
           now,
         );
         if (current.active && !incoming.active) counts.deactivated += 1;
+        else if (changed.length === 0) counts.unchanged += 1;
         else counts.updated += 1;
       }
       await this.people.insertMany(manager, workspaceId, toInsert, now);

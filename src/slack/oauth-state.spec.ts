@@ -84,6 +84,19 @@ describe('OAuth state', () => {
     expect(verifyState(SECRET, state, NOW)).toBe('malformed state');
   });
 
+  it('calls a state with a third part malformed', () => {
+    const { state } = createState(SECRET, 'install', NOW);
+    expect(verifyState(SECRET, `${state}.extra`, NOW)).toBe('malformed state');
+  });
+
+  it('calls a correctly signed JSON body that is not a state malformed', () => {
+    for (const json of ['null', '{}', '{"expiresAt":"soon","nonce":"n"}']) {
+      expect(verifyState(SECRET, signed(Buffer.from(json).toString('base64url')), NOW)).toBe(
+        'malformed state',
+      );
+    }
+  });
+
   it('calls a correctly signed body that is not JSON malformed', () => {
     const body = Buffer.from('not json').toString('base64url');
     expect(verifyState(SECRET, signed(body), NOW)).toBe('malformed state');

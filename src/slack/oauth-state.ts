@@ -29,18 +29,21 @@ export function createState(
 
 /** Returns the state when the signature holds and it has not expired; otherwise a reason. */
 export function verifyState(secret: string, state: string, now: Date): OAuthState | string {
-  const [body, signature] = state.split('.');
-  if (!body || !signature) return 'malformed state';
+  const parts = state.split('.');
+  const [body, signature] = parts;
+  if (parts.length !== 2 || !body || !signature) return 'malformed state';
   const expected = Buffer.from(sign(secret, body));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))
     return 'state signature mismatch';
-  let parsed: OAuthState;
+  let parsed: OAuthState | null;
   try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as OAuthState;
+    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as OAuthState | null;
   } catch {
     return 'malformed state';
   }
+  if (typeof parsed?.expiresAt !== 'number' || typeof parsed.nonce !== 'string')
+    return 'malformed state';
   if (parsed.expiresAt < now.getTime()) return 'state expired';
   return parsed;
 }

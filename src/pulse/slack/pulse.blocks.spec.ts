@@ -62,4 +62,12 @@ describe('unknownPulseCommand', () => {
     const message = unknownPulseCommand('xyz');
     expect(sectionTexts(message.blocks)).toEqual([message.text]);
   });
+
+  it('cuts a very long echo so the block stays within Slack’s 3000-character limit', () => {
+    const message = unknownPulseCommand('x'.repeat(2990));
+    const section = message.blocks[0] as { text: { text: string } };
+    expect(section.text.text.length).toBeLessThanOrEqual(3000);
+    expect(section.text.text).toContain('/pulse help');
+    expect(section.text.text).toContain('…');
+  });
 });

@@ -29,7 +29,11 @@ export function pulseHelpMessage(anonymityThreshold: number): SlackMessage {
   };
 }
 
+/** Echoed input is cut short: Slack refuses section text over 3,000 characters. */
+const ECHO_LIMIT = 60;
+
 export function unknownPulseCommand(text: string): SlackMessage {
-  const message = `I don't know \`/pulse ${text}\`. Try \`/pulse help\`.`;
+  const echoed = text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text;
+  const message = `I don't know \`/pulse ${echoed}\`. Try \`/pulse help\`.`;
   return { text: message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: message } }] };
 }
