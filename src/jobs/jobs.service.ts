@@ -63,6 +63,26 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 
+  /**
+   * Creates the queue, or updates its options when it exists. Replicas starting together race
+   * here: pg-boss's CREATE (a partition per queue) can deadlock or collide with the other
+   * replica's, so a failed attempt re-checks and retries.
+   */
+  private async ensureQueue(queue: PgBoss.Queue): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (await this.boss.getQueue(queue.name)) await this.boss.updateQueue(queue.name, queue);
+        else await this.boss.createQueue(queue.name, queue);
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const raced = code === '40P01' || code === '23505' || code === '42P07';
+        if (!raced || attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50));
+      }
+    }
+  }
+
   async send<T extends object>(
     queue: string,
     data: T,
@@ -85,7 +105,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async register(options: JobOptions, handler: JobHandler): Promise<void> {
-    await this.boss.createQueue(options.queue, {
+    await this.ensureQueue({
       name: options.queue,
       policy: options.policy ?? 'standard',
       retryLimit: options.retryLimit ?? 5,

@@ -110,11 +110,15 @@ describe('the app as processes', () => {
       SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
       PUBLIC_URL: 'http://pulsedesk.test',
     };
-    const [a, b] = await Promise.all([
+    const started = await Promise.allSettled([
       startAppProcess({ ...env, DATA_DIR: tempDir() }),
       startAppProcess({ ...env, DATA_DIR: tempDir() }),
     ]);
+    const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const [a, b] = running;
       for (const app of [a, b]) expect((await fetch(`${app.url}/health`)).status).toBe(200);
       const migrations = await query<{ name: string; n: string }>(
         db.url,
@@ -148,7 +152,7 @@ describe('the app as processes', () => {
       expect(jobs).toEqual([{ state: 'completed' }]);
       expect(slack.calls('users.list')).toHaveLength(1);
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all(running.map((app) => app.stop()));
       await db.release();
     }
   });

@@ -52,8 +52,8 @@ describe('jobs', () => {
 
   beforeAll(async () => {
     db = await acquireTestDatabase();
-    a = await replica(db.url);
-    b = await replica(db.url);
+    // Together, as replicas start: both create the same queues at once.
+    [a, b] = await Promise.all([replica(db.url), replica(db.url)]);
     ds = a.get(DataSource);
     await ds.query('CREATE TABLE job_runs (id serial PRIMARY KEY, key text NOT NULL)');
   });
