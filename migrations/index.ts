@@ -3,5 +3,6 @@
  * once landed; a test checks that this list and the folder agree.
  */
 import { Foundation1764096000000 } from './1764096000000-Foundation';
+import { PulseSurveys1764182400000 } from './1764182400000-PulseSurveys';
 
-export const MIGRATIONS = [Foundation1764096000000];
+export const MIGRATIONS = [Foundation1764096000000, PulseSurveys1764182400000];

@@ -13,7 +13,9 @@ export interface JobOptions {
    * most one waiting per key. `singleton`: at most one running per key.
    */
   policy?: 'standard' | 'short' | 'singleton' | 'stately';
-  /** Jobs fetched per poll; the handler still gets them one at a time. */
+  /** A cron expression (UTC): pg-boss then queues one job per tick across all replicas. */
+  cron?: string;
+  /** Jobs fetched per poll (default 10), run concurrently, each completing or failing on its own. */
   batchSize?: number;
 }
 

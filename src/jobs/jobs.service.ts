@@ -104,6 +104,19 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /** Many jobs of one queue in one statement (e.g. one DM per invitee), optionally in a transaction. */
+  async sendMany<T extends object>(
+    queue: string,
+    jobs: { data: T; singletonKey?: string; startAfter?: Date }[],
+    options: { manager?: EntityManager } = {},
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.boss.insert(
+      jobs.map((job) => ({ name: queue, ...job })),
+      options.manager ? { db: executorFor(options.manager) } : {},
+    );
+  }
+
   private async register(options: JobOptions, handler: JobHandler): Promise<void> {
     await this.ensureQueue({
       name: options.queue,
@@ -113,14 +126,40 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       retryBackoff: options.retryBackoff ?? true,
       expireInSeconds: options.expireInSeconds ?? 15 * 60,
     });
+    if (options.cron) await this.boss.schedule(options.queue, options.cron, {}, { tz: 'UTC' });
     await this.boss.work(
       options.queue,
-      { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+      { batchSize: options.batchSize ?? 10, pollingIntervalSeconds: 0.5, includeMetadata: true },
       async (jobs) => {
-        for (const job of jobs as PgBoss.JobWithMetadata[]) {
-          await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
-        }
+        // Each job of the batch succeeds or fails on its own: a failed one is marked failed
+        // (and retried by pg-boss); pg-boss completes the rest when this returns.
+        await Promise.all(
+          (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
+            try {
+              await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
+            } catch (err) {
+              const message = (err as Error).message;
+              this.logger.warn({
+                msg: 'job failed',
+                queue: options.queue,
+                jobId: job.id,
+                retryCount: job.retryCount,
+                err: message,
+              });
+              await this.boss.fail(options.queue, job.id, { message });
+            }
+          }),
+        );
       },
     );
   }
+}
+
+/** pg-boss runs its SQL through the transaction's own connection. */
+function executorFor(manager: EntityManager): PgBoss.Db {
+  return {
+    executeSql: async (text: string, values: unknown[]) => ({
+      rows: await manager.query(text, values),
+    }),
+  };
 }

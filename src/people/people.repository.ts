@@ -24,6 +24,24 @@ export class PeopleRepository {
     return manager.findBy(PersonEntity, { workspaceId, slackUserId: In(slackUserIds) });
   }
 
+  findById(id: string): Promise<PersonEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Active agents and leads, optionally of some teams: who a survey asks. */
+  listAudience(
+    manager: EntityManager,
+    workspaceId: string,
+    teamIds: string[] | null,
+  ): Promise<PersonEntity[]> {
+    return manager.findBy(PersonEntity, {
+      workspaceId,
+      active: true,
+      role: In(['agent', 'lead']),
+      ...(teamIds ? { teamId: In(teamIds) } : {}),
+    });
+  }
+
   list(workspaceId: string, filter: { teamId?: string } = {}): Promise<PersonEntity[]> {
     return this.repo.find({
       where: { workspaceId, ...(filter.teamId ? { teamId: filter.teamId } : {}) },

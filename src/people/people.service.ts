@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
@@ -225,6 +225,20 @@ export class PeopleService {
       this.people.insertMany(manager, workspaceId, [fromSlack(user)], this.clock.now()),
     );
     return this.get(workspaceId, slackUserId);
+  }
+
+  async getById(id: string): Promise<PersonEntity> {
+    const person = await this.people.findById(id);
+    if (!person) throw notFound('Person');
+    return person;
+  }
+
+  audience(
+    manager: EntityManager,
+    workspaceId: string,
+    teamIds: string[] | null,
+  ): Promise<PersonEntity[]> {
+    return this.people.listAudience(manager, workspaceId, teamIds);
   }
 
   userToken(person: PersonEntity): string | undefined {

@@ -1,33 +1,211 @@
+/**
+ * Pulse in Slack: `/pulse`, the one-tap score buttons, the "Answer" button and the answer
+ * modal. Each handler acks first, parses, calls one service method and renders the outcome.
+ * Payloads are never logged (they hold answers).
+ */
 import { Injectable } from '@nestjs/common';
-import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import { SlackGateway } from '../../slack/slack-gateway';
 import { SlackListener, SlackListeners } from '../../slack/slack-listener.decorator';
 import { WorkspacesService } from '../../workspaces/workspaces.service';
-import { pulseHelpMessage, unknownPulseCommand } from './pulse.blocks';
-import { PULSE_COMMAND } from './pulse.slack-ids';
+import { PulseService } from '../pulse.service';
+import { ResponsesService, SubmitOutcome } from '../responses.service';
+import {
+  alreadyAnsweredText,
+  notInvitedText,
+  parseModalSubmission,
+  PulseModalMetadata,
+  pulseHelpMessage,
+  pulseModalView,
+  pulseStatusMessage,
+  roundClosedText,
+  unknownPulseCommand,
+} from './pulse.blocks';
+import {
+  PULSE_ACTIONS,
+  PULSE_COMMAND,
+  PULSE_VIEWS,
+  questionBlockId,
+  SCORE_ACTION_PATTERN,
+  scoreFromActionId,
+} from './pulse.slack-ids';
 
-/** `/pulse` in Slack. Parses the subcommand, asks the services, renders an ephemeral reply. */
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
 @Injectable()
 @SlackListeners()
 export class PulseSlackListener implements SlackListener {
-  constructor(private readonly workspaces: WorkspacesService) {}
+  constructor(
+    private readonly pulse: PulseService,
+    private readonly responses: ResponsesService,
+    private readonly workspaces: WorkspacesService,
+    private readonly slack: SlackGateway,
+  ) {}
 
   register(app: App): void {
-    app.command(PULSE_COMMAND, this.onPulseCommand);
+    app.command(PULSE_COMMAND, this.onCommand);
+    app.action<BlockAction<ButtonAction>>({ action_id: SCORE_ACTION_PATTERN }, this.onScore);
+    app.action<BlockAction<ButtonAction>>(PULSE_ACTIONS.openModal, this.onOpenModal);
+    app.view<ViewSubmitAction>(PULSE_VIEWS.answer, this.onSubmit);
   }
 
-  private readonly onPulseCommand = async ({
+  private readonly onCommand = async ({
     ack,
     command,
   }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const subcommand = command.text.trim().toLowerCase();
-    if (subcommand === '' || subcommand === 'help') {
-      const workspace = await this.workspaces.findBySlackTeamId(command.team_id);
-      const k = workspace
-        ? this.workspaces.settingsOf(workspace).anonymityThreshold
-        : this.workspaces.defaultAnonymityThreshold;
-      await ack({ response_type: 'ephemeral', ...pulseHelpMessage(k) });
+    if (subcommand === 'help') {
+      await ack({
+        response_type: 'ephemeral',
+        ...pulseHelpMessage(await this.threshold(command.team_id)),
+      });
       return;
     }
-    await ack({ response_type: 'ephemeral', ...unknownPulseCommand(command.text.trim()) });
+    if (subcommand !== '') {
+      await ack({ response_type: 'ephemeral', ...unknownPulseCommand(command.text.trim()) });
+      return;
+    }
+    const status = await this.pulse.statusFor(command.team_id, command.user_id);
+    if (!status) {
+      await ack({
+        response_type: 'ephemeral',
+        ...pulseHelpMessage(await this.threshold(command.team_id)),
+      });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', ...pulseStatusMessage(status) });
   };
+
+  /** One tap on a score button of a one-question pulse: the whole answer. */
+  private readonly onScore = async ({ ack, body, action, context }: ActionArgs): Promise<void> => {
+    await ack();
+    const score = scoreFromActionId(action.action_id);
+    const roundId = action.value;
+    if (score === null || !roundId || !body.team) return;
+    const invitation = await this.responses.invitationFor(body.team.id, body.user.id, roundId);
+    const question =
+      invitation?.round.questions.length === 1 ? invitation.round.questions[0] : undefined;
+    const outcome: SubmitOutcome | { status: 'not_invited' } = question
+      ? await this.responses.submit({
+          slackTeamId: body.team.id,
+          slackUserId: body.user.id,
+          roundId,
+          answers: [{ questionId: question.id, value: String(score) }],
+        })
+      : { status: 'not_invited' };
+    await this.explainRefusal(outcome, context.botToken, body.channel?.id, body.user.id);
+  };
+
+  private readonly onOpenModal = async ({
+    ack,
+    body,
+    action,
+    context,
+  }: ActionArgs): Promise<void> => {
+    await ack();
+    if (!body.team || !context.botToken) return;
+    const invitation = await this.responses.invitationFor(
+      body.team.id,
+      body.user.id,
+      action.value ?? '',
+    );
+    const refusal: SubmitOutcome | null = !invitation
+      ? { status: 'not_invited' }
+      : !invitation.open
+        ? { status: 'closed', round: invitation.round }
+        : invitation.responded
+          ? { status: 'already_answered', round: invitation.round }
+          : null;
+    if (refusal || !invitation) {
+      await this.explainRefusal(
+        refusal ?? { status: 'not_invited' },
+        context.botToken,
+        body.channel?.id,
+        body.user.id,
+      );
+      return;
+    }
+    const { round, title, k } = invitation;
+    await this.slack.openView(
+      context.botToken,
+      body.trigger_id,
+      pulseModalView({ roundId: round.id, title, questions: round.questions, k }),
+    );
+  };
+
+  private readonly onSubmit = async ({
+    ack,
+    body,
+    view,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const teamId = body.team?.id ?? view.team_id;
+    let metadata: PulseModalMetadata;
+    try {
+      metadata = JSON.parse(view.private_metadata) as PulseModalMetadata;
+    } catch {
+      await ack();
+      return;
+    }
+    const invitation = await this.responses.invitationFor(teamId, body.user.id, metadata.roundId);
+    if (!invitation) {
+      await ack();
+      return;
+    }
+    const { round, title } = invitation;
+    const parsed = parseModalSubmission(round.questions, view.state.values as never);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    const outcome = await this.responses.submit({
+      slackTeamId: teamId,
+      slackUserId: body.user.id,
+      roundId: round.id,
+      answers: parsed.answers,
+    });
+    if (outcome.status === 'recorded') {
+      await ack();
+      return;
+    }
+    const firstBlock = questionBlockId(round.questions[0].id);
+    const message =
+      outcome.status === 'already_answered'
+        ? alreadyAnsweredText(title)
+        : outcome.status === 'closed'
+          ? roundClosedText(title)
+          : notInvitedText();
+    await ack({ response_action: 'errors', errors: { [firstBlock]: message } });
+  };
+
+  private async explainRefusal(
+    outcome: SubmitOutcome,
+    botToken: string | undefined,
+    channel: string | undefined,
+    user: string,
+  ): Promise<void> {
+    if (outcome.status === 'recorded' || !botToken || !channel) return;
+    const text =
+      outcome.status === 'already_answered'
+        ? alreadyAnsweredText('this pulse')
+        : outcome.status === 'closed'
+          ? roundClosedText('This pulse')
+          : notInvitedText();
+    await this.slack.postEphemeral(botToken, { channel, user, text });
+  }
+
+  private async threshold(slackTeamId: string): Promise<number> {
+    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    return workspace
+      ? this.workspaces.settingsOf(workspace).anonymityThreshold
+      : this.workspaces.defaultAnonymityThreshold;
+  }
 }

@@ -1,0 +1,80 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import type { RoundEntity } from '../entities/round.entity';
+import type { SurveyEntity } from '../entities/survey.entity';
+import type { Participation } from '../rounds.service';
+
+export class ResultsQueryDto {
+  @ApiPropertyOptional({ enum: ['team'] })
+  @IsOptional()
+  @IsIn(['team'], { message: 'groupBy must be "team"' })
+  groupBy?: 'team';
+}
+
+export class TrendsQueryDto extends ResultsQueryDto {
+  @ApiPropertyOptional({ description: 'rounds opened at or after this instant (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'rounds opened at or before this instant (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date' })
+  to?: string;
+}
+
+export class ParticipationDto {
+  @ApiProperty() invited: number;
+  @ApiProperty() responded: number;
+  @ApiProperty({ description: 'responded / invited, 0..1' }) rate: number;
+}
+
+export class RoundDto {
+  @ApiProperty() id: string;
+  @ApiProperty() surveyId: string;
+  @ApiProperty({ enum: ['open', 'closed'] }) status: string;
+  @ApiProperty() openedAt: string;
+  @ApiProperty() closesAt: string;
+  @ApiProperty({ nullable: true, type: String }) closedAt: string | null;
+  @ApiProperty({ description: 'the anonymity threshold in force' }) k: number;
+  @ApiProperty({ type: [String] }) questionIds: string[];
+  @ApiProperty() reminderSent: boolean;
+  @ApiProperty({ type: ParticipationDto }) participation: ParticipationDto;
+}
+
+export class OpenedRoundDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ description: 'people invited (each gets a DM)' }) invited: number;
+}
+
+export function toRoundDto(round: RoundEntity, participation: Participation, k: number): RoundDto {
+  return {
+    id: round.id,
+    surveyId: round.surveyId,
+    status: round.status,
+    openedAt: round.openedAt.toISOString(),
+    closesAt: round.closesAt.toISOString(),
+    closedAt: round.closedAt?.toISOString() ?? null,
+    k,
+    questionIds: round.questions.map((q) => q.id),
+    reminderSent: round.reminderSentAt !== null,
+    participation,
+  };
+}
+
+export function toSurveyDto(survey: SurveyEntity, rounds: RoundDto[]) {
+  return {
+    id: survey.id,
+    title: survey.title,
+    questions: survey.questions,
+    questionsPerRound: survey.questionsPerRound,
+    audienceTeamIds: survey.audienceTeamIds,
+    schedule: survey.scheduleRrule
+      ? { rrule: survey.scheduleRrule, localTime: survey.scheduleLocalTime }
+      : null,
+    windowHours: survey.windowHours,
+    reminderAfterHours: survey.reminderAfterHours,
+    createdAt: survey.createdAt.toISOString(),
+    rounds,
+  };
+}

@@ -1,0 +1,126 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { OpenedRoundDto, ResultsQueryDto, RoundDto, TrendsQueryDto } from './dto/round.dto';
+import { CreateSurveyDto } from './dto/survey.dto';
+import { PulseService } from './pulse.service';
+import { resultsCsv } from './results/results-csv';
+
+/** Surveys, rounds and results over HTTP; every decision is in the services. */
+@ApiTags('pulse')
+@ApiBearerAuth()
+@Controller('api')
+export class PulseController {
+  constructor(private readonly pulse: PulseService) {}
+
+  @Get('surveys/templates')
+  @Roles('hr', 'admin')
+  templates() {
+    return this.pulse.templates();
+  }
+
+  @Post('surveys')
+  @Roles('hr', 'admin')
+  create(@CurrentPrincipal() p: Principal, @Body() body: CreateSurveyDto) {
+    return this.pulse.createSurvey(p, body);
+  }
+
+  @Get('surveys')
+  @Roles('hr', 'admin')
+  list(@CurrentPrincipal() p: Principal) {
+    return this.pulse.listSurveys(p);
+  }
+
+  @Get('surveys/:id')
+  @Roles('hr', 'admin')
+  get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    return this.pulse.getSurvey(p, id);
+  }
+
+  @Post('surveys/:id/rounds')
+  @Roles('hr', 'admin')
+  @ApiCreatedResponse({ type: OpenedRoundDto })
+  open(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<OpenedRoundDto> {
+    return this.pulse.openRound(p, id);
+  }
+
+  @Get('surveys/:id/trends')
+  @Roles('lead', 'hr', 'admin')
+  trends(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: TrendsQueryDto,
+  ) {
+    return this.pulse.trends(p, id, query);
+  }
+
+  @Get('rounds/:id')
+  @Roles('lead', 'hr', 'admin')
+  @ApiOkResponse({ type: RoundDto })
+  round(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<RoundDto> {
+    return this.pulse.round(p, id);
+  }
+
+  @Post('rounds/:id/close')
+  @HttpCode(200)
+  @Roles('hr', 'admin')
+  @ApiOkResponse({ type: RoundDto })
+  close(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<RoundDto> {
+    return this.pulse.closeRound(p, id);
+  }
+
+  @Post('rounds/:id/remind')
+  @HttpCode(200)
+  @Roles('hr', 'admin')
+  remind(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    return this.pulse.remind(p, id);
+  }
+
+  @Get('rounds/:id/results')
+  @Roles('lead', 'hr', 'admin')
+  results(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ResultsQueryDto,
+  ) {
+    return this.pulse.results(p, id, query.groupBy);
+  }
+
+  @Get('rounds/:id/results.csv')
+  @Roles('lead', 'hr', 'admin')
+  @ApiProduces('text/csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  async resultsCsv(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ResultsQueryDto,
+  ): Promise<string> {
+    return resultsCsv(await this.pulse.results(p, id, query.groupBy));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Response content: what was answered, with the round and a team snapshot only. No column here
+ * identifies a person, and no query here reads participation. Aggregates (tallies and group
+ * sizes) are computed once when a round closes; results read only those and comments.
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { TEXT_ANSWERED_KEY } from './results/pulse-statistics';
+
+export interface AnswerInput {
+  questionId: string;
+  /** scale5/enps: the score; choice: the option text. */
+  value?: string;
+  /** text questions. */
+  comment?: string;
+}
+
+export interface TallyRow {
+  roundId: string;
+  teamId: string | null;
+  questionId: string;
+  value: string;
+  n: number;
+}
+
+export interface GroupSizeRow {
+  roundId: string;
+  teamId: string | null;
+  respondents: number;
+}
+
+@Injectable()
+export class ResponsesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async record(
+    manager: EntityManager,
+    roundId: string,
+    teamId: string | null,
+    answers: AnswerInput[],
+  ): Promise<void> {
+    const [{ id }] = await manager.query(
+      `INSERT INTO responses (round_id, team_id) VALUES ($1, $2) RETURNING id`,
+      [roundId, teamId],
+    );
+    await manager.query(
+      `INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
+       SELECT $1, $2, $3, q, v, c FROM unnest($4::varchar[], $5::varchar[], $6::text[]) AS t(q, v, c)`,
+      [
+        id,
+        roundId,
+        teamId,
+        answers.map((a) => a.questionId),
+        answers.map((a) => a.value ?? null),
+        answers.map((a) => a.comment ?? null),
+      ],
+    );
+  }
+
+  /** Computes the round's aggregates once, at close. */
+  async tally(manager: EntityManager, roundId: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO round_group_sizes (round_id, team_id, respondents)
+       SELECT round_id, team_id, count(*) FROM responses WHERE round_id = $1 GROUP BY round_id, team_id`,
+      [roundId],
+    );
+    await manager.query(
+      `INSERT INTO round_tallies (round_id, team_id, question_id, value, n)
+       SELECT round_id, team_id, question_id, COALESCE(value, $2), count(*)
+         FROM answers WHERE round_id = $1
+        GROUP BY round_id, team_id, question_id, COALESCE(value, $2)`,
+      [roundId, TEXT_ANSWERED_KEY],
+    );
+  }
+
+  /**
+   * Rewrites the round's responses and answers in the closing transaction, so their
+   * transaction ids (xmin) no longer match those of the participation rows written with them.
+   */
+  async restamp(manager: EntityManager, roundId: string): Promise<void> {
+    await manager.query(`UPDATE responses SET team_id = team_id WHERE round_id = $1`, [roundId]);
+    await manager.query(`UPDATE answers SET team_id = team_id WHERE round_id = $1`, [roundId]);
+  }
+
+  async tallies(roundIds: string[]): Promise<TallyRow[]> {
+    if (roundIds.length === 0) return [];
+    const rows: {
+      round_id: string;
+      team_id: string | null;
+      question_id: string;
+      value: string;
+      n: number;
+    }[] = await this.dataSource.query(
+      `SELECT round_id, team_id, question_id, value, n FROM round_tallies WHERE round_id = ANY($1::uuid[])`,
+      [roundIds],
+    );
+    return rows.map((r) => ({
+      roundId: r.round_id,
+      teamId: r.team_id,
+      questionId: r.question_id,
+      value: r.value,
+      n: r.n,
+    }));
+  }
+
+  async groupSizes(roundIds: string[]): Promise<GroupSizeRow[]> {
+    if (roundIds.length === 0) return [];
+    const rows: { round_id: string; team_id: string | null; respondents: number }[] =
+      await this.dataSource.query(
+        `SELECT round_id, team_id, respondents FROM round_group_sizes WHERE round_id = ANY($1::uuid[])`,
+        [roundIds],
+      );
+    return rows.map((r) => ({
+      roundId: r.round_id,
+      teamId: r.team_id,
+      respondents: r.respondents,
+    }));
+  }
+
+  /** Comments of a round with their team snapshot; no ids, no order worth keeping. */
+  async comments(
+    roundId: string,
+  ): Promise<{ teamId: string | null; questionId: string; text: string }[]> {
+    const rows: { team_id: string | null; question_id: string; comment: string }[] =
+      await this.dataSource.query(
+        `SELECT team_id, question_id, comment FROM answers WHERE round_id = $1 AND comment IS NOT NULL`,
+        [roundId],
+      );
+    return rows.map((r) => ({ teamId: r.team_id, questionId: r.question_id, text: r.comment }));
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Recording an answer. Participation (whether) and content (what) are written in one
+ * transaction, in separate tables that nothing joins; a second answer by the same person to
+ * the same round is refused. The DM is updated afterwards, outside that transaction.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
+import { JobsService } from '../jobs/jobs.service';
+import { PeopleService } from '../people/people.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { RoundEntity } from './entities/round.entity';
+import { PULSE_QUEUES, RoundPersonJob } from './pulse.queues';
+import type { QuestionDef } from './pulse.types';
+import { possibleValues } from './results/pulse-statistics';
+import { AnswerInput, ResponsesRepository } from './responses.repository';
+import { RoundsRepository } from './rounds.repository';
+import { SurveysRepository } from './surveys.repository';
+
+export type SubmitOutcome =
+  | { status: 'recorded'; round: RoundEntity }
+  | { status: 'already_answered' | 'closed'; round: RoundEntity }
+  | { status: 'not_invited' };
+
+export const COMMENT_MAX_LENGTH = 1000;
+
+export interface InvitationView {
+  round: RoundEntity;
+  title: string;
+  k: number;
+  responded: boolean;
+  open: boolean;
+}
+
+@Injectable()
+export class ResponsesService {
+  private readonly logger = new Logger(ResponsesService.name);
+
+  constructor(
+    private readonly rounds: RoundsRepository,
+    private readonly responses: ResponsesRepository,
+    private readonly surveys: SurveysRepository,
+    private readonly people: PeopleService,
+    private readonly workspaces: WorkspacesService,
+    private readonly jobs: JobsService,
+    private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** A round as its invitee sees it (to render the modal); null when they were not invited. */
+  async invitationFor(
+    slackTeamId: string,
+    slackUserId: string,
+    roundId: string,
+  ): Promise<InvitationView | null> {
+    const identity = await this.identify(slackTeamId, slackUserId);
+    if (!identity) return null;
+    const round = await this.rounds.findInWorkspace(identity.workspaceId, roundId);
+    const invitation = round ? await this.rounds.findInvitation(round.id, identity.personId) : null;
+    const survey = round
+      ? await this.surveys.findInWorkspace(identity.workspaceId, round.surveyId)
+      : null;
+    if (!round || !invitation || !survey) return null;
+    const settings = await this.workspaces.getSettings(identity.workspaceId);
+    return {
+      round,
+      title: survey.title,
+      k: Math.max(round.k, settings.anonymityThreshold),
+      responded: invitation.responded,
+      open: round.status === 'open' && round.closesAt > this.clock.now(),
+    };
+  }
+
+  async submit(input: {
+    slackTeamId: string;
+    slackUserId: string;
+    roundId: string;
+    answers: { questionId: string; value: string }[];
+  }): Promise<SubmitOutcome> {
+    const identity = await this.identify(input.slackTeamId, input.slackUserId);
+    if (!identity) return { status: 'not_invited' };
+    const round = await this.rounds.findInWorkspace(identity.workspaceId, input.roundId);
+    if (!round) return { status: 'not_invited' };
+    if (round.status !== 'open' || round.closesAt <= this.clock.now())
+      return { status: 'closed', round };
+    const answers = validateAnswers(round.questions, input.answers);
+    const claim = await this.dataSource.transaction(async (m) => {
+      const claimed = await this.rounds.claimResponse(m, round.id, identity.personId);
+      if (claimed === 'claimed') await this.responses.record(m, round.id, identity.teamId, answers);
+      return claimed;
+    });
+    if (claim === 'not_invited') return { status: 'not_invited' };
+    if (claim === 'already_answered') return { status: 'already_answered', round };
+    // Outside the answer's transaction on purpose: this job names the person.
+    await this.jobs.send<RoundPersonJob>(PULSE_QUEUES.answered, {
+      roundId: round.id,
+      personId: identity.personId,
+    });
+    this.logger.log({ msg: 'response recorded', roundId: round.id });
+    return { status: 'recorded', round };
+  }
+
+  private async identify(slackTeamId: string, slackUserId: string) {
+    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    const person = workspace
+      ? await this.people.findBySlackUserId(workspace.id, slackUserId)
+      : null;
+    if (!workspace || !person) return null;
+    return { workspaceId: workspace.id, personId: person.id, teamId: person.teamId };
+  }
+}
+
+/**
+ * The service's own check of what a listener parsed: every required question answered once,
+ * values within the question's range, comments bounded. A forged payload gets a clear error.
+ */
+export function validateAnswers(
+  questions: QuestionDef[],
+  given: { questionId: string; value: string }[],
+): AnswerInput[] {
+  const byId = new Map<string, string>();
+  for (const answer of given) {
+    if (byId.has(answer.questionId)) {
+      throw new DomainError('validation_failed', `Question ${answer.questionId} is answered twice`);
+    }
+    byId.set(answer.questionId, answer.value);
+  }
+  const answers: AnswerInput[] = [];
+  for (const question of questions) {
+    const value = byId.get(question.id);
+    byId.delete(question.id);
+    if (question.kind === 'text') {
+      const comment = value?.trim();
+      if (comment && comment.length > COMMENT_MAX_LENGTH) {
+        throw new DomainError(
+          'validation_failed',
+          `The comment is longer than ${COMMENT_MAX_LENGTH} characters`,
+        );
+      }
+      if (comment) answers.push({ questionId: question.id, comment });
+      continue;
+    }
+    if (value === undefined)
+      throw new DomainError('validation_failed', `Question ${question.id} needs an answer`);
+    if (!possibleValues(question).includes(value)) {
+      throw new DomainError(
+        'validation_failed',
+        `"${value}" is not an answer to question ${question.id}`,
+      );
+    }
+    answers.push({ questionId: question.id, value });
+  }
+  const unknown = [...byId.keys()];
+  if (unknown.length > 0)
+    throw new DomainError('validation_failed', `Unknown question ${unknown[0]}`);
+  return answers;
+}

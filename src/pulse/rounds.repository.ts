@@ -1,0 +1,235 @@
+/**
+ * Rounds and participation (round_invitations). Participation says who was invited and
+ * *whether* they answered; it is never joined to response content (responses.repository.ts).
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { updateReturning } from '../database/returning';
+import { RoundEntity } from './entities/round.entity';
+
+export interface Invitation {
+  roundId: string;
+  personId: string;
+  deliverAfter: Date;
+  deliveredAt: Date | null;
+  dmChannel: string | null;
+  dmTs: string | null;
+  responded: boolean;
+  remindedAt: Date | null;
+}
+
+export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited';
+
+interface InvitationRow {
+  round_id: string;
+  person_id: string;
+  deliver_after: Date;
+  delivered_at: Date | null;
+  dm_channel: string | null;
+  dm_ts: string | null;
+  responded: boolean;
+  reminded_at: Date | null;
+}
+
+const toInvitation = (r: InvitationRow): Invitation => ({
+  roundId: r.round_id,
+  personId: r.person_id,
+  deliverAfter: r.deliver_after,
+  deliveredAt: r.delivered_at,
+  dmChannel: r.dm_channel,
+  dmTs: r.dm_ts,
+  responded: r.responded,
+  remindedAt: r.reminded_at,
+});
+
+@Injectable()
+export class RoundsRepository {
+  constructor(@InjectRepository(RoundEntity) private readonly repo: Repository<RoundEntity>) {}
+
+  insert(
+    manager: EntityManager,
+    values: Omit<RoundEntity, 'id' | 'closedAt' | 'reminderSentAt'>,
+  ): Promise<RoundEntity> {
+    return manager.save(
+      manager.create(RoundEntity, { ...values, closedAt: null, reminderSentAt: null }),
+    );
+  }
+
+  findById(id: string): Promise<RoundEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findInWorkspace(workspaceId: string, id: string): Promise<RoundEntity | null> {
+    return this.repo.findOneBy({ workspaceId, id });
+  }
+
+  findByOccurrence(surveyId: string, occurrence: string): Promise<RoundEntity | null> {
+    return this.repo.findOneBy({ surveyId, occurrence });
+  }
+
+  listForSurveys(surveyIds: string[]): Promise<RoundEntity[]> {
+    if (surveyIds.length === 0) return Promise.resolve([]);
+    return this.repo.find({ where: { surveyId: In(surveyIds) }, order: { openedAt: 'ASC' } });
+  }
+
+  listClosedForSurvey(
+    surveyId: string,
+    range: { from?: Date; to?: Date } = {},
+  ): Promise<RoundEntity[]> {
+    const qb = this.repo
+      .createQueryBuilder('r')
+      .where('r.survey_id = :surveyId AND r.status = :closed', { surveyId, closed: 'closed' })
+      .orderBy('r.opened_at', 'ASC');
+    if (range.from) qb.andWhere('r.opened_at >= :from', { from: range.from });
+    if (range.to) qb.andWhere('r.opened_at <= :to', { to: range.to });
+    return qb.getMany();
+  }
+
+  /** Open → closed exactly once; false when it was already closed. */
+  async markClosed(manager: EntityManager, id: string, at: Date): Promise<boolean> {
+    const rows = await updateReturning(
+      manager,
+      `UPDATE rounds SET status = 'closed', closed_at = $2 WHERE id = $1 AND status = 'open' RETURNING id`,
+      [id, at],
+    );
+    return rows.length === 1;
+  }
+
+  /** The one reminder of a round; false when it was already sent or the round is closed. */
+  async claimReminder(manager: EntityManager, id: string, at: Date): Promise<boolean> {
+    const rows = await updateReturning(
+      manager,
+      `UPDATE rounds SET reminder_sent_at = $2
+        WHERE id = $1 AND status = 'open' AND reminder_sent_at IS NULL RETURNING id`,
+      [id, at],
+    );
+    return rows.length === 1;
+  }
+
+  async invite(
+    manager: EntityManager,
+    roundId: string,
+    invitees: { personId: string; deliverAfter: Date }[],
+  ): Promise<void> {
+    const chunk = 1000;
+    for (let i = 0; i < invitees.length; i += chunk) {
+      const part = invitees.slice(i, i + chunk);
+      await manager.query(
+        `INSERT INTO round_invitations (round_id, person_id, deliver_after)
+         SELECT $1, p, d FROM unnest($2::uuid[], $3::timestamptz[]) AS t(p, d)`,
+        [roundId, part.map((x) => x.personId), part.map((x) => x.deliverAfter)],
+      );
+    }
+  }
+
+  /** See ResponsesRepository.restamp: participation rows rewritten in the same closing transaction. */
+  async restampParticipation(manager: EntityManager, roundId: string): Promise<void> {
+    await manager.query(`UPDATE round_invitations SET responded = responded WHERE round_id = $1`, [
+      roundId,
+    ]);
+  }
+
+  async findInvitation(roundId: string, personId: string): Promise<Invitation | null> {
+    const rows: InvitationRow[] = await this.repo.query(
+      `SELECT * FROM round_invitations WHERE round_id = $1 AND person_id = $2`,
+      [roundId, personId],
+    );
+    return rows[0] ? toInvitation(rows[0]) : null;
+  }
+
+  /** Marks the person as having answered, once. The caller writes the response in the same transaction. */
+  async claimResponse(
+    manager: EntityManager,
+    roundId: string,
+    personId: string,
+  ): Promise<ResponseClaim> {
+    const updated = await updateReturning(
+      manager,
+      `UPDATE round_invitations SET responded = true
+        WHERE round_id = $1 AND person_id = $2 AND NOT responded RETURNING person_id`,
+      [roundId, personId],
+    );
+    if (updated.length === 1) return 'claimed';
+    const existing: unknown[] = await manager.query(
+      `SELECT 1 FROM round_invitations WHERE round_id = $1 AND person_id = $2`,
+      [roundId, personId],
+    );
+    return existing.length === 1 ? 'already_answered' : 'not_invited';
+  }
+
+  async recordDelivery(
+    roundId: string,
+    personId: string,
+    dm: { channel: string; ts: string },
+    at: Date,
+  ): Promise<void> {
+    await this.repo.query(
+      `UPDATE round_invitations SET delivered_at = $3, dm_channel = $4, dm_ts = $5
+        WHERE round_id = $1 AND person_id = $2`,
+      [roundId, personId, at, dm.channel, dm.ts],
+    );
+  }
+
+  async recordReminder(roundId: string, personId: string, at: Date): Promise<boolean> {
+    const rows = await updateReturning(
+      this.repo,
+      `UPDATE round_invitations SET reminded_at = $3
+        WHERE round_id = $1 AND person_id = $2 AND reminded_at IS NULL AND NOT responded RETURNING person_id`,
+      [roundId, personId, at],
+    );
+    return rows.length === 1;
+  }
+
+  /** Everyone invited who has not answered (reminder recipients). */
+  async nonResponders(manager: EntityManager, roundId: string): Promise<string[]> {
+    const rows: { person_id: string }[] = await manager.query(
+      `SELECT person_id FROM round_invitations WHERE round_id = $1 AND NOT responded`,
+      [roundId],
+    );
+    return rows.map((r) => r.person_id);
+  }
+
+  async participation(
+    roundIds: string[],
+  ): Promise<Map<string, { invited: number; responded: number }>> {
+    if (roundIds.length === 0) return new Map();
+    const rows: { round_id: string; invited: number; responded: number }[] = await this.repo.query(
+      `SELECT round_id, count(*)::int AS invited, count(*) FILTER (WHERE responded)::int AS responded
+         FROM round_invitations WHERE round_id = ANY($1::uuid[]) GROUP BY round_id`,
+      [roundIds],
+    );
+    return new Map(rows.map((r) => [r.round_id, { invited: r.invited, responded: r.responded }]));
+  }
+
+  /** Open rounds the person was invited to (and has received), not yet answered. */
+  listOpenFor(personId: string): Promise<RoundEntity[]> {
+    return this.repo
+      .createQueryBuilder('r')
+      .innerJoin('round_invitations', 'i', 'i.round_id = r.id')
+      .where('i.person_id = :personId AND NOT i.responded AND r.status = :open', {
+        personId,
+        open: 'open',
+      })
+      .andWhere('i.delivered_at IS NOT NULL')
+      .orderBy('r.closes_at', 'ASC')
+      .getMany();
+  }
+
+  /** The latest closed round this person was invited to: the one whose team results /pulse shows. */
+  latestClosedFor(personId: string): Promise<RoundEntity | null> {
+    return this.repo
+      .createQueryBuilder('r')
+      .innerJoin('round_invitations', 'i', 'i.round_id = r.id')
+      .where('i.person_id = :personId AND r.status = :closed', { personId, closed: 'closed' })
+      .orderBy('r.closed_at', 'DESC')
+      .getOne();
+  }
+
+  listDueToClose(now: Date): Promise<RoundEntity[]> {
+    return this.repo
+      .createQueryBuilder('r')
+      .where('r.status = :open AND r.closes_at <= :now', { open: 'open', now })
+      .getMany();
+  }
+}

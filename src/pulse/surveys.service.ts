@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { RRule } from 'rrule';
+import { DomainError, notFound } from '../common/errors';
+import { TeamsService } from '../teams/teams.service';
+import type { CreateSurveyDto } from './dto/survey.dto';
+import { SurveyEntity } from './entities/survey.entity';
+import type { QuestionDef } from './pulse.types';
+import { SurveysRepository } from './surveys.repository';
+import { PULSE_TEMPLATES, SurveyTemplate } from './templates/pulse-templates';
+
+@Injectable()
+export class SurveysService {
+  constructor(
+    private readonly surveys: SurveysRepository,
+    private readonly teams: TeamsService,
+  ) {}
+
+  templates(): readonly SurveyTemplate[] {
+    return PULSE_TEMPLATES;
+  }
+
+  async create(workspaceId: string, input: CreateSurveyDto): Promise<SurveyEntity> {
+    const questions = normalizeQuestions(input.questions);
+    if (input.schedule) parseRrule(input.schedule.rrule);
+    if (
+      input.reminderAfterHours !== undefined &&
+      input.reminderAfterHours >= (input.windowHours ?? 72)
+    ) {
+      throw new DomainError(
+        'validation_failed',
+        'reminderAfterHours must be less than windowHours',
+      );
+    }
+    for (const teamId of input.audienceTeamIds ?? []) await this.teams.get(workspaceId, teamId);
+    return this.surveys.create({
+      workspaceId,
+      title: input.title.trim(),
+      questions,
+      questionsPerRound: input.questionsPerRound ?? null,
+      audienceTeamIds: input.audienceTeamIds?.length ? input.audienceTeamIds : null,
+      scheduleRrule: input.schedule?.rrule ?? null,
+      scheduleLocalTime: input.schedule?.localTime ?? null,
+      windowHours: input.windowHours ?? 72,
+      reminderAfterHours: input.reminderAfterHours ?? null,
+    });
+  }
+
+  list(workspaceId: string): Promise<SurveyEntity[]> {
+    return this.surveys.list(workspaceId);
+  }
+
+  async get(workspaceId: string, id: string): Promise<SurveyEntity> {
+    const survey = await this.surveys.findInWorkspace(workspaceId, id);
+    if (!survey) throw notFound('Survey');
+    return survey;
+  }
+}
+
+/** Ids are generated where absent and must be unique; choice questions need options. */
+export function normalizeQuestions(
+  input: { id?: string; kind: QuestionDef['kind']; prompt: string; options?: string[] }[],
+): QuestionDef[] {
+  const questions = input.map((q, i) => ({
+    id: q.id ?? `q${i + 1}`,
+    kind: q.kind,
+    prompt: q.prompt.trim(),
+    ...(q.kind === 'choice' ? { options: q.options } : {}),
+  }));
+  const seen = new Set<string>();
+  for (const q of questions) {
+    if (seen.has(q.id))
+      throw new DomainError('validation_failed', `questions.id "${q.id}" is used twice`);
+    seen.add(q.id);
+    if (q.kind === 'choice' && (!q.options || q.options.length < 2)) {
+      throw new DomainError(
+        'validation_failed',
+        `questions.options: choice question "${q.id}" needs 2 to 20 options`,
+      );
+    }
+    if (q.kind === 'choice' && new Set(q.options).size !== q.options!.length) {
+      throw new DomainError(
+        'validation_failed',
+        `questions.options: choice question "${q.id}" repeats an option`,
+      );
+    }
+  }
+  if (!questions.some((q) => q.kind !== 'text')) {
+    throw new DomainError(
+      'validation_failed',
+      'questions: at least one question must be scale5, enps or choice',
+    );
+  }
+  return questions;
+}
+
+export function parseRrule(rrule: string): RRule {
+  try {
+    const options = RRule.parseString(rrule.replace(/^RRULE:/, ''));
+    if (options.freq === undefined) throw new Error('FREQ is missing');
+    return new RRule(options);
+  } catch (err) {
+    throw new DomainError(
+      'validation_failed',
+      `schedule.rrule is not a valid recurrence rule (${(err as Error).message})`,
+    );
+  }
+}

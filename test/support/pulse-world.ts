@@ -1,0 +1,190 @@
+/**
+ * A workspace for pulse tests: the stand-in seeded with agents in teams, the app with that
+ * workspace installed and its people imported and assigned, plus helpers that answer through
+ * signed Slack requests exactly as Slack would send them.
+ */
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { eventually } from './eventually';
+import { SlackStandIn } from './slack-stand-in';
+import {
+  blockActionsPayload,
+  interactionBody,
+  signSlackRequest,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from './slack-signing';
+import {
+  startTestApp,
+  TEST_ADMIN_TOKEN,
+  TEST_SIGNING_SECRET,
+  TestApp,
+  TestAppOptions,
+} from './test-app';
+
+export interface PulseWorld {
+  slack: SlackStandIn;
+  t: TestApp;
+  teamId: string;
+  admin: Record<string, string>;
+  /** team name → Slack user ids */
+  members: Record<string, string[]>;
+  teamIds: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function pulseWorld(
+  teams: Record<string, number>,
+  options: { teamId?: string; app?: TestAppOptions } = {},
+): Promise<PulseWorld> {
+  const teamId = options.teamId ?? 'T0PULSE01';
+  const slack = await SlackStandIn.start();
+  slack.addTeam({ id: teamId, name: 'Pulse Support' });
+  const members: Record<string, string[]> = {};
+  let n = 0;
+  for (const [name, size] of Object.entries(teams)) {
+    members[name] = [];
+    for (let i = 0; i < size; i++) {
+      const id = `U${name.toUpperCase().slice(0, 3)}${String(++n).padStart(4, '0')}`;
+      slack.addUser({
+        id,
+        teamId,
+        name: `${name}-${i}`,
+        tz: i % 2 ? 'Europe/Paris' : 'America/New_York',
+      });
+      members[name].push(id);
+    }
+  }
+  const t = await startTestApp({
+    slack,
+    ...options.app,
+    env: { SLACK_BOT_TOKEN: slack.issueBotToken(teamId), ...options.app?.env },
+  });
+  const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+  await request(t.url).post('/api/people/sync').set(admin).expect(200);
+  const teamIds: Record<string, string> = {};
+  for (const [name, ids] of Object.entries(members)) {
+    teamIds[name] = (
+      await request(t.url).post('/api/teams').set(admin).send({ name }).expect(201)
+    ).body.id;
+    for (const id of ids)
+      await request(t.url)
+        .patch(`/api/people/${id}`)
+        .set(admin)
+        .send({ teamId: teamIds[name] })
+        .expect(200);
+  }
+  return {
+    slack,
+    t,
+    teamId,
+    admin,
+    members,
+    teamIds,
+    close: async () => {
+      await t.close();
+      await slack.stop();
+    },
+  };
+}
+
+export function postSlack(
+  world: PulseWorld,
+  body: string,
+  contentType = 'application/x-www-form-urlencoded',
+) {
+  return request(world.t.url)
+    .post('/slack/events')
+    .set('Content-Type', contentType)
+    .set(signSlackRequest(body, TEST_SIGNING_SECRET) as unknown as Record<string, string>)
+    .send(body);
+}
+
+/** Answers the modal: values keyed by question id (scores/options as Slack sends them; text as typed). */
+export function submitModal(
+  world: PulseWorld,
+  userId: string,
+  roundId: string,
+  answers: Record<string, { kind: 'scale5' | 'enps' | 'choice' | 'text'; value: string }>,
+) {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const [questionId, a] of Object.entries(answers)) {
+    values[`q:${questionId}`] = {
+      answer:
+        a.kind === 'text'
+          ? { type: 'plain_text_input', value: a.value }
+          : {
+              type: a.kind === 'enps' ? 'static_select' : 'radio_buttons',
+              selected_option: { value: a.value },
+            },
+    };
+  }
+  const payload = viewSubmissionPayload({
+    userId,
+    teamId: world.teamId,
+    callbackId: 'pulse_answer',
+    privateMetadata: JSON.stringify({ roundId }),
+    values,
+  });
+  return postSlack(world, interactionBody(payload));
+}
+
+export function tapScore(
+  world: PulseWorld,
+  userId: string,
+  roundId: string,
+  score: number,
+  channelId?: string,
+) {
+  const payload = blockActionsPayload({
+    userId,
+    teamId: world.teamId,
+    actionId: `pulse_score_${score}`,
+    blockId: 'pulse_scores',
+    value: roundId,
+    channelId: channelId ?? world.slack.dmChannelId(world.teamId, userId),
+  });
+  return postSlack(world, interactionBody(payload));
+}
+
+export function slashPulse(world: PulseWorld, userId: string, text = '') {
+  return postSlack(
+    world,
+    slashCommandBody({ command: '/pulse', text, userId, teamId: world.teamId }),
+  );
+}
+
+/** Waits until every invitee of the round got their DM (delivery runs in jobs, after the API answered). */
+export async function deliveredTo(
+  world: PulseWorld,
+  roundId: string,
+  count: number,
+): Promise<void> {
+  const ds = world.t.app.get(DataSource);
+  await eventually(
+    async () => {
+      const [{ n }] = await ds.query(
+        `SELECT count(*)::int AS n FROM round_invitations WHERE round_id = $1 AND delivered_at IS NOT NULL`,
+        [roundId],
+      );
+      return n === count;
+    },
+    { what: `${count} DMs for round ${roundId}` },
+  );
+}
+
+export async function installSecondWorkspace(
+  world: PulseWorld,
+  slackTeamId: string,
+): Promise<void> {
+  world.slack.addTeam({ id: slackTeamId, name: 'Other Co' });
+  await world.t.app.get(WorkspacesService).saveInstallation({
+    slackTeamId,
+    name: 'Other Co',
+    botToken: world.slack.issueBotToken(slackTeamId),
+    botUserId: null,
+    botScopes: null,
+    installedBySlackUserId: null,
+  });
+}
