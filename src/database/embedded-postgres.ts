@@ -43,6 +43,7 @@ export async function startEmbeddedPostgres(
     port: 0,
     maxConnections: MAX_CONNECTIONS,
   });
+  serializeExtendedQueries(server);
   await server.start();
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,
@@ -89,4 +90,95 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The internals of pglite-socket's query queue that serializeExtendedQueries relies on. */
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  resolve: (size: number) => void;
+  reject: (error: Error) => void;
+  onData: (data: Uint8Array) => void;
+}
+interface QueryQueue {
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  db: {
+    isInTransaction(): boolean;
+    runExclusive<T>(fn: () => Promise<T>): Promise<T>;
+    execProtocolRawStream(
+      message: Uint8Array,
+      options: { onRawData: (data: Uint8Array) => void },
+    ): Promise<unknown>;
+  };
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+/** Message types that end a protocol exchange: Sync, simple Query, Terminate (0: startup). */
+const EXCHANGE_END = new Set([0x53, 0x51, 0x58, 0x00]);
+
+/**
+ * pglite-socket queues each wire-protocol *message* and, outside a transaction, interleaves the
+ * messages of different connections. PGlite being one session, connection B's Parse of the
+ * unnamed statement can then land between connection A's Parse and Bind, and A executes B's
+ * statement ("invalid input syntax for type bigint" on a uuid, seen under load). This keeps a
+ * connection's extended-query exchange (Parse … Sync) together, as a server's backends would,
+ * and fixes the queue staying blocked after a failed message.
+ */
+export function serializeExtendedQueries(server: object): void {
+  const queue = (server as { queryQueue?: QueryQueue }).queryQueue;
+  if (!queue || typeof queue.processQueue !== 'function' || !Array.isArray(queue.queue)) {
+    throw new Error(
+      '@electric-sql/pglite-socket internals changed: review serializeExtendedQueries',
+    );
+  }
+  let midExchange: number | null = null;
+  const clear = queue.clearQueueForHandler.bind(queue);
+  queue.clearQueueForHandler = (handlerId: number) => {
+    if (midExchange === handlerId) midExchange = null;
+    clear(handlerId);
+  };
+  queue.processQueue = async function processQueue(this: QueryQueue): Promise<void> {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const owner =
+          this.db.isInTransaction() && this.lastHandlerId ? this.lastHandlerId : midExchange;
+        let next: QueuedMessage | undefined;
+        if (owner !== null) {
+          const i = this.queue.findIndex((q) => q.handlerId === owner);
+          // The owner's next message has not arrived yet: the others wait for it.
+          if (i === -1) break;
+          next = this.queue.splice(i, 1)[0];
+        } else {
+          next = this.queue.shift();
+        }
+        if (!next) break;
+        const query = next;
+        let size = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(query.message, {
+              onRawData: (data) => {
+                size += data.length;
+                query.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          midExchange = null;
+          query.reject(error as Error);
+          continue;
+        }
+        midExchange = EXCHANGE_END.has(query.message[0]) ? null : query.handlerId;
+        this.lastHandlerId = query.handlerId;
+        query.resolve(size);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
 }

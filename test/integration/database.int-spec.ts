@@ -40,6 +40,23 @@ describe('database', () => {
       expect(c).toBe(50);
     });
 
+    it('keeps each connection’s parameterized statements apart under concurrency', async () => {
+      // Different parameter types on different connections: an interleaved Parse/Bind would
+      // bind a uuid to a bigint statement (or the reverse) and fail.
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          i % 2
+            ? ds
+                .query('SELECT $1::uuid AS v', ['6f0c5a3e-8d7b-4c1a-9e2f-0123456789ab'])
+                .then(([r]) => String(r.v))
+            : ds.query('SELECT $1::bigint + 1 AS v', [i]).then(([r]) => String(r.v)),
+        ),
+      );
+      results.forEach((v, i) =>
+        expect(v).toBe(i % 2 ? '6f0c5a3e-8d7b-4c1a-9e2f-0123456789ab' : String(i + 1)),
+      );
+    });
+
     it('keeps concurrent transactions isolated: every increment counts, a rollback undoes only its own', async () => {
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
