@@ -61,6 +61,9 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     this.started = false;
     // Graceful: running handlers finish (up to the timeout) before the pool closes.
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    // pg-boss finishes removing its workers in a setImmediate it schedules while stopping;
+    // let it run now rather than after the process (or a test file) has moved on.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /**
