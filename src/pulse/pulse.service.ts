@@ -11,25 +11,12 @@ import { RoundDto, toRoundDto, toSurveyDto, TrendsQueryDto } from './dto/round.d
 import type { CreateSurveyDto } from './dto/survey.dto';
 import { RoundEntity } from './entities/round.entity';
 import { GroupBy, ResultsService } from './results.service';
+import type { PulseStatusInput } from './slack/pulse.blocks';
 import { RoundsService } from './rounds.service';
 import { SurveysService } from './surveys.service';
 
-export interface PulseStatus {
-  openRounds: { roundId: string; title: string; closesAt: Date; questionCount: number }[];
-  timeZone: string;
-  k: number;
-  teamResults: {
-    title: string;
-    closedAt: Date;
-    respondents: number;
-    highlights: {
-      prompt: string;
-      mean: number | null;
-      favorability: number | null;
-      enps: number | null;
-    }[];
-  } | null;
-}
+/** What `/pulse` shows an agent; rendered by pulseStatusMessage. */
+export type PulseStatus = PulseStatusInput;
 
 @Injectable()
 export class PulseService {

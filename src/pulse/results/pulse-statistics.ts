@@ -5,14 +5,9 @@
  * not decided here; see `suppression.ts` and `round-results.ts`.
  */
 
-export type QuestionKind = 'scale5' | 'enps' | 'text' | 'choice';
+import type { QuestionDef, QuestionKind } from '../pulse.types';
 
-export interface QuestionDef {
-  id: string;
-  kind: QuestionKind;
-  prompt: string;
-  options?: string[];
-}
+export type { QuestionDef, QuestionKind };
 
 /**
  * value → number of respondents who chose it. scale5: '1'..'5'; enps: '0'..'10'; choice: the

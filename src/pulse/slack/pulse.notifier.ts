@@ -4,24 +4,18 @@
  */
 import { Injectable } from '@nestjs/common';
 import { SlackGateway } from '../../slack/slack-gateway';
-import type { QuestionDef } from '../pulse.types';
 import {
   hrSummaryMessage,
   pulseAnsweredMessage,
   pulseClosedMessage,
   pulseDmMessage,
+  type PulseDmInput,
 } from './pulse.blocks';
 
-export interface InvitationDm {
+export type InvitationDm = Omit<PulseDmInput, 'reminder'> & {
   botToken: string;
   slackUserId: string;
-  roundId: string;
-  title: string;
-  questions: QuestionDef[];
-  closesAt: Date;
-  timeZone: string;
-  k: number;
-}
+};
 
 @Injectable()
 export class PulseNotifier {
