@@ -107,6 +107,19 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /**
+   * Deletes a queue's jobs (waiting, done or archived) whose data contains `match`, inside the
+   * caller's transaction: for jobs that must not outlive what they were for.
+   */
+  async purge(manager: EntityManager, queue: string, match: Record<string, string>): Promise<void> {
+    for (const table of ['job', 'archive']) {
+      await manager.query(
+        `DELETE FROM ${JOBS_SCHEMA}.${table} WHERE name = $1 AND data @> $2::jsonb`,
+        [queue, JSON.stringify(match)],
+      );
+    }
+  }
+
   /** Many jobs of one queue in one statement (e.g. one DM per invitee), optionally in a transaction. */
   async sendMany<T extends object>(
     queue: string,

@@ -75,12 +75,35 @@ export class ResponsesRepository {
   }
 
   /**
-   * Rewrites the round's responses and answers in the closing transaction, so their
-   * transaction ids (xmin) no longer match those of the participation rows written with them.
+   * At close, rewrites the round's responses and answers under fresh random ids, in random
+   * physical order, in the closing transaction. Afterwards neither their transaction ids (xmin)
+   * nor their storage order (ctid) replay who answered when; the answered-DM jobs, which name
+   * the person and carry a time, are deleted too.
    */
-  async restamp(manager: EntityManager, roundId: string): Promise<void> {
-    await manager.query(`UPDATE responses SET team_id = team_id WHERE round_id = $1`, [roundId]);
-    await manager.query(`UPDATE answers SET team_id = team_id WHERE round_id = $1`, [roundId]);
+  async reshuffle(manager: EntityManager, roundId: string): Promise<void> {
+    await manager.query(
+      `CREATE TEMP TABLE reshuffled_responses ON COMMIT DROP AS
+         SELECT id AS old_id, gen_random_uuid() AS new_id, team_id FROM responses WHERE round_id = $1`,
+      [roundId],
+    );
+    await manager.query(
+      `CREATE TEMP TABLE reshuffled_answers ON COMMIT DROP AS
+         SELECT r.new_id, a.team_id, a.question_id, a.value, a.comment
+           FROM answers a JOIN reshuffled_responses r ON r.old_id = a.response_id`,
+    );
+    await manager.query(`DELETE FROM responses WHERE round_id = $1`, [roundId]);
+    await manager.query(
+      `INSERT INTO responses (id, round_id, team_id)
+       SELECT new_id, $1, team_id FROM reshuffled_responses ORDER BY random()`,
+      [roundId],
+    );
+    await manager.query(
+      `INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
+       SELECT new_id, $1, team_id, question_id, value, comment FROM reshuffled_answers ORDER BY random()`,
+      [roundId],
+    );
+    await manager.query(`DROP TABLE reshuffled_answers`);
+    await manager.query(`DROP TABLE reshuffled_responses`);
   }
 
   async tallies(roundIds: string[]): Promise<TallyRow[]> {

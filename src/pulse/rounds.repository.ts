@@ -123,7 +123,7 @@ export class RoundsRepository {
     }
   }
 
-  /** See ResponsesRepository.restamp: participation rows rewritten in the same closing transaction. */
+  /** See ResponsesRepository.reshuffle: participation rows rewritten in the same closing transaction. */
   async restampParticipation(manager: EntityManager, roundId: string): Promise<void> {
     await manager.query(`UPDATE round_invitations SET responded = responded WHERE round_id = $1`, [
       roundId,

@@ -291,8 +291,9 @@ export class RoundsService {
       if (!(await this.rounds.markClosed(m, round.id, this.clock.now()))) return false;
       await this.responses.tally(m, round.id);
       // Rewritten together, so no transaction id links an answer to the participation row it came with.
-      await this.responses.restamp(m, round.id);
+      await this.responses.reshuffle(m, round.id);
       await this.rounds.restampParticipation(m, round.id);
+      await this.jobs.purge(m, PULSE_QUEUES.answered, { roundId: round.id });
       await this.jobs.send<RoundJob>(
         PULSE_QUEUES.hrSummary,
         { roundId: round.id },
@@ -396,7 +397,9 @@ export class RoundsService {
         const startAfter = new Date(
           this.clock.now().getTime() + (err.retryAfterSeconds ?? 1) * 1000,
         );
-        await this.jobs.send(queue, job, { startAfter });
+        // Keyed like the original so stately queues keep one waiting job per round (or person).
+        const singletonKey = 'personId' in job ? `${job.roundId}:${job.personId}` : job.roundId;
+        await this.jobs.send(queue, job, { startAfter, singletonKey });
         return undefined;
       }
       throw err;
