@@ -4,5 +4,10 @@
  */
 import { Foundation1764096000000 } from './1764096000000-Foundation';
 import { PulseSurveys1764182400000 } from './1764182400000-PulseSurveys';
+import { FocusBlocks1764268800000 } from './1764268800000-FocusBlocks';
 
-export const MIGRATIONS = [Foundation1764096000000, PulseSurveys1764182400000];
+export const MIGRATIONS = [
+  Foundation1764096000000,
+  PulseSurveys1764182400000,
+  FocusBlocks1764268800000,
+];

@@ -5,6 +5,7 @@ import { Clock, SystemClock } from './common/clock';
 import { TokenCipher } from './common/token-cipher';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { FocusModule } from './focus/focus.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { PeopleModule } from './people/people.module';
@@ -65,6 +66,7 @@ export class AppModule {
         TokensModule,
         SlackModule,
         PulseModule,
+        FocusModule,
       ],
     };
   }

@@ -42,6 +42,18 @@ export class PeopleRepository {
     });
   }
 
+  /** The team's active agents and leads, locked until the transaction ends (coverage guard). */
+  lockTeamMembers(
+    manager: EntityManager,
+    workspaceId: string,
+    teamId: string,
+  ): Promise<PersonEntity[]> {
+    return manager.find(PersonEntity, {
+      where: { workspaceId, teamId, active: true, role: In(['agent', 'lead']) },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
   list(workspaceId: string, filter: { teamId?: string } = {}): Promise<PersonEntity[]> {
     return this.repo.find({
       where: { workspaceId, ...(filter.teamId ? { teamId: filter.teamId } : {}) },

@@ -233,6 +233,14 @@ export class PeopleService {
     return person;
   }
 
+  lockTeamMembers(manager: EntityManager, workspaceId: string, teamId: string): Promise<PersonEntity[]> {
+    return this.people.lockTeamMembers(manager, workspaceId, teamId);
+  }
+
+  listWorkspace(workspaceId: string): Promise<PersonEntity[]> {
+    return this.people.list(workspaceId);
+  }
+
   audience(
     manager: EntityManager,
     workspaceId: string,

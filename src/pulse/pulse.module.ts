@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { FocusModule } from '../focus/focus.module';
 import { PeopleModule } from '../people/people.module';
 import { TeamsModule } from '../teams/teams.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -31,6 +32,7 @@ import { SurveysService } from './surveys.service';
     WorkspacesModule,
     PeopleModule,
     TeamsModule,
+    FocusModule,
   ],
   controllers: [PulseController],
   providers: [

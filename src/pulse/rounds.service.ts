@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
+import { FocusService } from '../focus/focus.service';
 import { JobsService } from '../jobs/jobs.service';
 import { PeopleService } from '../people/people.service';
 import { SlackCallError } from '../slack/slack-call.error';
@@ -56,6 +57,7 @@ export class RoundsService {
     private readonly workspaces: WorkspacesService,
     private readonly jobs: JobsService,
     private readonly notifier: PulseNotifier,
+    private readonly focus: FocusService,
     private readonly clock: Clock,
     private readonly dataSource: DataSource,
   ) {}
@@ -199,6 +201,12 @@ export class RoundsService {
       invitation.responded
     )
       return;
+    // Nobody is DMed during a focus block: the invitation waits until the block ends.
+    const busyUntil = await this.focus.busyUntil(job.personId);
+    if (busyUntil) {
+      await this.jobs.send<RoundPersonJob>(PULSE_QUEUES.deliver, job, { startAfter: busyUntil });
+      return;
+    }
     const dm = await this.invitationDm(round, job.personId);
     if (!dm) return;
     const posted = await this.withRateLimit(PULSE_QUEUES.deliver, job, () =>

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
+import { FOCUS_QUEUES } from '../focus/focus.queues';
 import { JobsService } from '../jobs/jobs.service';
 import { PEOPLE_SYNC_QUEUE } from '../people/jobs/people-sync.job';
 import { PeopleService } from '../people/people.service';
@@ -124,6 +125,9 @@ export class SlackInstallationService {
       userToken,
       access.authed_user.scope ?? null,
     );
+    // A focus block recorded before the agent connected starts syncing now.
+    const person = await this.people.findBySlackUserId(workspace.id, access.authed_user.id);
+    if (person) await this.jobs.send(FOCUS_QUEUES.connected, { personId: person.id });
     return { flow: 'connect', workspace, slackUserId: access.authed_user.id };
   }
 

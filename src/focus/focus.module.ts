@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PeopleModule } from '../people/people.module';
+import { TeamsModule } from '../teams/teams.module';
+import { WorkspacesModule } from '../workspaces/workspaces.module';
+import { FocusBlockEntity } from './focus-block.entity';
+import { FocusSyncService } from './focus-sync.service';
+import { FocusController } from './focus.controller';
+import { FocusRepository } from './focus.repository';
+import { FocusService } from './focus.service';
+import { FocusConnectedJobHandler } from './jobs/focus-connected.job';
+import { FocusEndJob } from './jobs/focus-end.job';
+import { FocusStartJob } from './jobs/focus-start.job';
+import { FocusSlackListener } from './slack/focus.slack-listener';
+
+/** Focus time: /focus blocks that set Slack status and DND, behind the coverage guard. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([FocusBlockEntity]),
+    WorkspacesModule,
+    PeopleModule,
+    TeamsModule,
+  ],
+  controllers: [FocusController],
+  providers: [
+    FocusRepository,
+    FocusService,
+    FocusSyncService,
+    FocusSlackListener,
+    FocusStartJob,
+    FocusEndJob,
+    FocusConnectedJobHandler,
+  ],
+  exports: [FocusService],
+})
+export class FocusModule {}

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { FocusBlockEntity } from './focus-block.entity';
+
+const LIVE = ['scheduled', 'active'] as const;
+
+@Injectable()
+export class FocusRepository {
+  constructor(
+    @InjectRepository(FocusBlockEntity) private readonly repo: Repository<FocusBlockEntity>,
+  ) {}
+
+  insert(
+    manager: EntityManager,
+    values: Pick<
+      FocusBlockEntity,
+      'workspaceId' | 'personId' | 'startsAt' | 'endsAt' | 'note' | 'source' | 'ruleId'
+    >,
+  ): Promise<FocusBlockEntity> {
+    return manager.save(manager.create(FocusBlockEntity, { ...values, state: 'scheduled' }));
+  }
+
+  findById(id: string): Promise<FocusBlockEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Live blocks of these people overlapping [from, to). */
+  overlapping(
+    manager: EntityManager,
+    personIds: string[],
+    from: Date,
+    to: Date,
+  ): Promise<FocusBlockEntity[]> {
+    if (personIds.length === 0) return Promise.resolve([]);
+    return manager.find(FocusBlockEntity, {
+      where: {
+        personId: In(personIds),
+        state: In([...LIVE]),
+        startsAt: LessThan(to),
+        endsAt: MoreThan(from),
+      },
+      order: { startsAt: 'ASC' },
+    });
+  }
+
+  /** The person's live blocks that have not ended yet, soonest first. */
+  upcomingFor(personId: string, now: Date): Promise<FocusBlockEntity[]> {
+    return this.repo.find({
+      where: { personId, state: In([...LIVE]), endsAt: MoreThan(now) },
+      order: { startsAt: 'ASC' },
+      take: 10,
+    });
+  }
+
+  liveInWorkspace(workspaceId: string, now: Date): Promise<FocusBlockEntity[]> {
+    return this.repo.find({
+      where: { workspaceId, state: In([...LIVE]), startsAt: LessThan(now), endsAt: MoreThan(now) },
+    });
+  }
+
+  async update(id: string, patch: Partial<FocusBlockEntity>): Promise<void> {
+    await this.repo.update({ id }, patch);
+  }
+
+  async recordRefusal(
+    manager: EntityManager,
+    workspaceId: string,
+    teamId: string | null,
+    at: Date,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO focus_refusals (workspace_id, team_id, refused_at) VALUES ($1, $2, $3)`,
+      [workspaceId, teamId, at],
+    );
+  }
+
+  /** Per team and ISO week: focus hours and blocks taken (clipped to the range), refusals. Aggregates only. */
+  async summary(workspaceId: string, from: Date, to: Date) {
+    const taken: { team_id: string | null; week: string; hours: number; blocks: number }[] =
+      await this.repo.query(
+        `SELECT p.team_id, to_char(date_trunc('week', b.starts_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW') AS week,
+              round(sum(extract(epoch FROM (LEAST(b.ends_at, $3) - GREATEST(b.starts_at, $2)))) / 3600.0, 2)::float AS hours,
+              count(*)::int AS blocks
+         FROM focus_blocks b JOIN people p ON p.id = b.person_id
+        WHERE b.workspace_id = $1 AND b.state IN ('active', 'ended', 'scheduled')
+          AND b.starts_at < $3 AND b.ends_at > $2
+        GROUP BY 1, 2`,
+        [workspaceId, from, to],
+      );
+    const refused: { team_id: string | null; week: string; refused: number }[] =
+      await this.repo.query(
+        `SELECT team_id, to_char(date_trunc('week', refused_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW') AS week, count(*)::int AS refused
+         FROM focus_refusals WHERE workspace_id = $1 AND refused_at >= $2 AND refused_at < $3 GROUP BY 1, 2`,
+        [workspaceId, from, to],
+      );
+    return { taken, refused };
+  }
+}

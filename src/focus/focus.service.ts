@@ -1,0 +1,209 @@
+/**
+ * Focus blocks: creating them (behind the coverage guard), ending them, and who is heads-down
+ * now. Slack sync happens in jobs queued with the write (focus-sync.service.ts).
+ */
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { DomainError, notFound } from '../common/errors';
+import { JobsService } from '../jobs/jobs.service';
+import { PersonEntity } from '../people/person.entity';
+import { PeopleService } from '../people/people.service';
+import { TeamsService } from '../teams/teams.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { checkCoverage } from './coverage';
+import { FocusBlockEntity } from './focus-block.entity';
+import { FOCUS_QUEUES, FocusJob } from './focus.queues';
+import { FocusRepository } from './focus.repository';
+
+export type CreateOutcome =
+  | { status: 'created'; block: FocusBlockEntity; connected: boolean }
+  | { status: 'refused'; nextFit: Date | null; minOnDuty: number };
+
+@Injectable()
+export class FocusService {
+  constructor(
+    private readonly focus: FocusRepository,
+    private readonly people: PeopleService,
+    private readonly teams: TeamsService,
+    private readonly workspaces: WorkspacesService,
+    private readonly jobs: JobsService,
+    private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async personFor(slackTeamId: string, slackUserId: string): Promise<PersonEntity> {
+    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    const person = workspace
+      ? await this.people.findBySlackUserId(workspace.id, slackUserId)
+      : null;
+    if (!person)
+      throw new DomainError(
+        'not_found',
+        'Pulsedesk does not know you yet: ask an admin to import people',
+      );
+    return person;
+  }
+
+  /** A block from /focus: refused when it would leave the team below minOnDuty at any moment. */
+  async create(
+    person: PersonEntity,
+    input: { start: Date; end: Date; note: string | null; source: FocusBlockEntity['source'] },
+  ): Promise<CreateOutcome> {
+    const team = person.teamId ? await this.teams.get(person.workspaceId, person.teamId) : null;
+    return this.dataSource.transaction(async (m) => {
+      // Lock the team's members so two agents cannot both take the last free slot.
+      const members = team
+        ? await this.people.lockTeamMembers(m, person.workspaceId, team.id)
+        : [person];
+      const others = members.filter((p) => p.id !== person.id).map((p) => p.id);
+      const overlapping = await this.focus.overlapping(
+        m,
+        others,
+        input.start,
+        new Date(input.end.getTime() + 7 * 86_400_000),
+      );
+      const verdict = checkCoverage({
+        teamSize: members.length,
+        minOnDuty: team?.minOnDuty ?? 0,
+        others: overlapping.map((b) => ({ start: b.startsAt, end: b.endsAt })),
+        start: input.start,
+        end: input.end,
+      });
+      if (!verdict.fits) {
+        await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, this.clock.now());
+        return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
+      }
+      const block = await this.focus.insert(m, {
+        workspaceId: person.workspaceId,
+        personId: person.id,
+        startsAt: input.start,
+        endsAt: input.end,
+        note: input.note,
+        source: input.source,
+        ruleId: null,
+      });
+      await this.jobs.send<FocusJob>(
+        FOCUS_QUEUES.start,
+        { blockId: block.id },
+        { manager: m, startAfter: block.startsAt, singletonKey: block.id },
+      );
+      await this.jobs.send<FocusJob>(
+        FOCUS_QUEUES.end,
+        { blockId: block.id },
+        { manager: m, startAfter: block.endsAt, singletonKey: block.id },
+      );
+      return { status: 'created', block, connected: person.userTokenEnc !== null };
+    });
+  }
+
+  /** Ends a running block now, or cancels one that has not started; only its owner may. */
+  async end(person: PersonEntity, blockId: string): Promise<FocusBlockEntity> {
+    const block = await this.focus.findById(blockId);
+    if (!block || block.personId !== person.id) throw notFound('Focus block');
+    if (block.state === 'ended' || block.state === 'cancelled') return block;
+    const now = this.clock.now();
+    if (block.startsAt > now) {
+      // Coalesced: a block cancelled before it started makes no Slack calls at all.
+      await this.focus.update(block.id, { state: 'cancelled' });
+    } else {
+      await this.focus.update(block.id, { endsAt: now });
+      // Its own key: the block's scheduled end job (key = block id) still waits for the old end.
+      await this.jobs.send<FocusJob>(
+        FOCUS_QUEUES.end,
+        { blockId: block.id },
+        { singletonKey: `${block.id}:now` },
+      );
+    }
+    return (await this.focus.findById(block.id))!;
+  }
+
+  /** `/focus off`: ends whatever block is running now. */
+  async endCurrent(person: PersonEntity): Promise<FocusBlockEntity | null> {
+    const now = this.clock.now();
+    const current = (await this.focus.upcomingFor(person.id, now)).find((b) => b.startsAt <= now);
+    return current ? this.end(person, current.id) : null;
+  }
+
+  /** When the person's running focus block ends; null when they are not focusing now. */
+  async busyUntil(personId: string): Promise<Date | null> {
+    const now = this.clock.now();
+    const running = (await this.focus.upcomingFor(personId, now)).filter((b) => b.startsAt <= now);
+    return running.length ? new Date(Math.max(...running.map((b) => b.endsAt.getTime()))) : null;
+  }
+
+  upcoming(person: PersonEntity): Promise<FocusBlockEntity[]> {
+    return this.focus.upcomingFor(person.id, this.clock.now());
+  }
+
+  /** GET /api/focus/now: per team, who is heads-down until when, and on-duty against minOnDuty. */
+  async now(principal: Principal) {
+    const now = this.clock.now();
+    const [views, live, people] = await Promise.all([
+      this.teams.listFor(principal),
+      this.focus.liveInWorkspace(principal.workspaceId, now),
+      this.people.listWorkspace(principal.workspaceId),
+    ]);
+    const byId = new Map(people.map((p) => [p.id, p]));
+    return views.map(({ team, members }) => {
+      const focusing = live
+        .filter((b) => byId.get(b.personId)?.teamId === team.id)
+        .map((b) => ({
+          slackUserId: byId.get(b.personId)!.slackUserId,
+          name: byId.get(b.personId)!.name,
+          until: b.endsAt.toISOString(),
+        }));
+      const onDuty = members - focusing.length;
+      return {
+        teamId: team.id,
+        name: team.name,
+        members,
+        minOnDuty: team.minOnDuty,
+        onDuty,
+        covered: onDuty >= team.minOnDuty,
+        focusing,
+      };
+    });
+  }
+
+  /** GET /api/focus/summary: per team and ISO week, hours and blocks taken and refusals. */
+  async summary(principal: Principal, from: Date, to: Date) {
+    if (from >= to) throw new DomainError('validation_failed', 'from must be before to');
+    const { taken, refused } = await this.focus.summary(principal.workspaceId, from, to);
+    const views = await this.teams.listFor(principal);
+    const names = new Map(views.map((v) => [v.team.id, v.team.name]));
+    const key = (teamId: string | null, week: string) => `${teamId ?? ''}|${week}`;
+    const rows = new Map<
+      string,
+      {
+        teamId: string | null;
+        team: string;
+        week: string;
+        focusHours: number;
+        blocks: number;
+        refused: number;
+      }
+    >();
+    const row = (teamId: string | null, week: string) => {
+      const k = key(teamId, week);
+      if (!rows.has(k))
+        rows.set(k, {
+          teamId,
+          team: teamId ? (names.get(teamId) ?? 'Former team') : 'No team',
+          week,
+          focusHours: 0,
+          blocks: 0,
+          refused: 0,
+        });
+      return rows.get(k)!;
+    };
+    for (const t of taken)
+      Object.assign(row(t.team_id, t.week), { focusHours: t.hours, blocks: t.blocks });
+    for (const r of refused) row(r.team_id, r.week).refused = r.refused;
+    const visible = [...rows.values()].filter(
+      (r) => principal.role !== 'lead' || r.teamId === principal.teamId,
+    );
+    return visible.sort((a, b) => a.week.localeCompare(b.week) || a.team.localeCompare(b.team));
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * /focus end to end through signed Slack requests and the stand-in: the agent's own token sets
+ * status and DND for the block and puts things back after, a status changed mid-block is left
+ * alone, the coverage guard refuses with the next slot, and Slack's 429 pauses the method for
+ * the whole workspace without any early retry.
+ */
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { PeopleService } from '../../src/people/people.service';
+import { WorkspacesService } from '../../src/workspaces/workspaces.service';
+import { eventually } from '../support/eventually';
+import { deliveredTo, postSlack, pulseWorld, PulseWorld } from '../support/pulse-world';
+import { walkOAuth } from '../support/oauth-flow';
+import { slashCommandBody } from '../support/slack-signing';
+import { TEST_OAUTH } from '../support/test-app';
+
+describe('/focus', () => {
+  let w: PulseWorld;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    w = await pulseWorld({ desk: 5 });
+    ds = w.t.app.get(DataSource);
+    const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
+    for (const user of w.members.desk.slice(0, 4)) {
+      tokens.set(user, w.slack.issueUserToken(w.teamId, user));
+      await w.t.app
+        .get(PeopleService)
+        .connectUserToken(workspace.id, user, tokens.get(user)!, 'users.profile:write,dnd:write');
+    }
+  });
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const focus = (user: string, text: string) =>
+    postSlack(w, slashCommandBody({ command: '/focus', text, userId: user, teamId: w.teamId }));
+  const tokens = new Map<string, string>();
+  /** What the agent does in Slack themselves, with their own token. */
+  const setOwnStatus = (user: string, status_text: string, status_emoji: string) =>
+    fetch(`${w.slack.apiUrl}users.profile.set`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${tokens.get(user)}`,
+        'Content-Type': 'application/json; charset=utf-8',
+      },
+      body: JSON.stringify({ profile: { status_text, status_emoji, status_expiration: 0 } }),
+    });
+
+  beforeAll(async () => {
+    const rows: { slack_user_id: string }[] = await ds.query(
+      `SELECT slack_user_id FROM people WHERE user_token_enc IS NOT NULL`,
+    );
+    expect(rows).toHaveLength(4);
+  });
+
+  it('sets the status (with expiration at the end) and snoozes with the agent’s own token, then restores on /focus off', async () => {
+    const user = w.members.desk[0];
+    await setOwnStatus(user, 'On the phones', ':telephone:');
+    w.slack.clearCalls();
+    const res = await focus(user, '30m deep work').expect(200);
+    expect(res.text).toContain('End now');
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    const set = w.slack.calls('users.profile.set')[0];
+    const profile =
+      typeof set.params.profile === 'string' ? JSON.parse(set.params.profile) : set.params.profile;
+    expect(profile.status_emoji).toBe(':no_bell:');
+    expect(profile.status_text).toContain('deep work');
+    const expectedEnd = Date.now() / 1000 + 30 * 60;
+    expect(Math.abs(profile.status_expiration - expectedEnd)).toBeLessThan(120);
+    expect(Number(w.slack.calls('dnd.setSnooze')[0].params.num_minutes)).toBe(30);
+    for (const method of ['users.profile.get', 'users.profile.set', 'dnd.setSnooze']) {
+      for (const call of w.slack.calls(method)) expect(call.token).toMatch(/^xoxp-/);
+    }
+    expect(w.slack.user(user)!.profile.status_emoji).toBe(':no_bell:');
+
+    await focus(user, 'off').expect(200);
+    await eventually(() => w.slack.calls('dnd.endSnooze').length === 1, {
+      what: 'the end of the snooze',
+    });
+    await eventually(() => w.slack.user(user)!.profile.status_emoji === ':telephone:', {
+      what: 'the kept status back',
+    });
+    expect(w.slack.user(user)!.profile.status_text).toBe('On the phones');
+  });
+
+  it('leaves a status the agent changed during the block', async () => {
+    const user = w.members.desk[1];
+    w.slack.clearCalls();
+    await focus(user, '45m').expect(200);
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    await setOwnStatus(user, 'Lunch', ':sandwich:');
+    await focus(user, 'off').expect(200);
+    await eventually(() => w.slack.calls('dnd.endSnooze').length === 1, {
+      what: 'the end of the snooze',
+    });
+    await eventually(async () => {
+      const [row] = await ds.query(
+        `SELECT state FROM focus_blocks b JOIN people p ON p.id = b.person_id WHERE p.slack_user_id = $1`,
+        [user],
+      );
+      return row.state === 'ended';
+    });
+    expect(w.slack.user(user)!.profile.status_text).toBe('Lunch');
+  });
+
+  it('records the block of an agent who has not connected, offers Connect, and syncs once they do', async () => {
+    const user = w.members.desk[4];
+    w.slack.clearCalls();
+    const res = await focus(user, '40m').expect(200);
+    expect(res.text).toContain('/slack/connect');
+    expect(res.text).toContain('Connect');
+    const now = await request(w.t.url).get('/api/focus/now').set(w.admin).expect(200);
+    expect(JSON.stringify(now.body)).toContain(user);
+    expect(w.slack.calls('users.profile.set')).toHaveLength(0);
+    w.slack.setOAuthApp({ clientId: TEST_OAUTH.clientId, clientSecret: TEST_OAUTH.clientSecret });
+    w.slack.setAuthorizingUser(w.teamId, user);
+    const walk = await walkOAuth(w.t.url, '/slack/connect');
+    expect(walk.status).toBe(200);
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, {
+      what: 'the sync after connecting',
+    });
+    expect(w.slack.user(user)!.profile.status_emoji).toBe(':no_bell:');
+    await focus(user, 'off').expect(200);
+    await eventually(() => w.slack.calls('dnd.endSnooze').length === 1, { what: 'the end' });
+  });
+
+  it('holds a pulse DM while the agent is in a focus block, until the block ends', async () => {
+    const user = w.members.desk[1];
+    const res = await focus(user, '50m').expect(200);
+    expect(res.text).toContain('End now');
+    const [block] = await ds.query(
+      `SELECT b.ends_at FROM focus_blocks b JOIN people p ON p.id = b.person_id
+        WHERE p.slack_user_id = $1 AND b.state IN ('scheduled', 'active')`,
+      [user],
+    );
+    const survey = await request(w.t.url)
+      .post('/api/surveys')
+      .set(w.admin)
+      .send({
+        title: 'Quiet check',
+        questions: [{ kind: 'scale5', prompt: 'I could focus today' }],
+      })
+      .expect(201);
+    const round = await request(w.t.url)
+      .post(`/api/surveys/${survey.body.id}/rounds`)
+      .set(w.admin)
+      .expect(201);
+    // Everyone else gets their DM now; the focusing agent's delivery waits for the block's end.
+    await deliveredTo(w, round.body.id, 4);
+    await eventually(
+      async () => {
+        const waiting = await ds.query(
+          `SELECT start_after FROM pgboss.job j JOIN people p ON p.id = (j.data->>'personId')::uuid
+          WHERE j.name = 'pulse.deliver' AND j.state = 'created' AND p.slack_user_id = $1`,
+          [user],
+        );
+        return (
+          waiting.length === 1 &&
+          new Date(waiting[0].start_after).getTime() === new Date(block.ends_at).getTime()
+        );
+      },
+      { what: 'the held DM' },
+    );
+    const invitations = w.slack
+      .messages()
+      .filter((m) => JSON.stringify(m.blocks).includes(round.body.id));
+    expect(invitations).toHaveLength(4);
+    expect(invitations.map((m) => m.channel)).not.toContain(w.slack.dmChannelId(w.teamId, user));
+    await focus(user, 'off').expect(200);
+  });
+
+  it('explains bad input in one line with an example, and calls nothing', async () => {
+    w.slack.clearCalls();
+    const res = await focus(w.members.desk[2], 'whenever').expect(200);
+    expect(res.text).toContain('/focus 45m');
+    expect(res.text).not.toMatch(/Error|at .*\.ts/);
+    const token = tokens.get(w.members.desk[2]);
+    expect(w.slack.calls().filter((c) => c.token === token)).toHaveLength(0);
+  });
+
+  it('refuses a block that would leave the team below minOnDuty, with the next time it fits', async () => {
+    await request(w.t.url)
+      .patch(`/api/teams/${w.teamIds.desk}`)
+      .set(w.admin)
+      .send({ minOnDuty: 4 })
+      .expect(200);
+    const first = await focus(w.members.desk[2], '60m').expect(200);
+    expect(first.text).toContain('End now');
+    const second = await focus(w.members.desk[3], '30m').expect(200);
+    expect(second.text).toContain('fewer than 4 agents on duty');
+    expect(second.text).toMatch(/fit from \d\d:\d\d/);
+    const now = await request(w.t.url).get('/api/focus/now').set(w.admin).expect(200);
+    expect(now.body).toEqual([
+      expect.objectContaining({
+        name: 'desk',
+        members: 5,
+        minOnDuty: 4,
+        onDuty: 4,
+        covered: true,
+        focusing: [expect.objectContaining({ slackUserId: w.members.desk[2] })],
+      }),
+    ]);
+    await request(w.t.url)
+      .patch(`/api/teams/${w.teamIds.desk}`)
+      .set(w.admin)
+      .send({ minOnDuty: 0 })
+      .expect(200);
+    await focus(w.members.desk[2], 'off').expect(200);
+  });
+
+  it('honours 429 Retry-After per method for the whole workspace, and applies each block once', async () => {
+    w.slack.clearCalls();
+    w.slack.failNext('users.profile.set', { retryAfter: 30 });
+    const user = w.members.desk[3];
+    await focus(user, '20m').expect(200);
+    await eventually(
+      async () => {
+        const [pause] = await ds.query(
+          `SELECT until FROM slack_pauses WHERE method = 'users.profile.set'`,
+        );
+        return pause !== undefined;
+      },
+      { what: 'the workspace pause' },
+    );
+    // Another agent's block in the same workspace waits too: no users.profile.set before Retry-After.
+    await focus(w.members.desk[0], '20m').expect(200);
+    // Its start is re-queued for when the pause ends instead of calling Slack now.
+    await eventually(
+      async () => {
+        const rows: { start_after: Date; until: Date }[] = await ds.query(
+          `SELECT j.start_after, p.until FROM pgboss.job j, slack_pauses p
+            WHERE j.name = 'focus.start' AND j.state = 'created' AND p.method = 'users.profile.set'`,
+        );
+        return rows.length === 2 && rows.every((r) => new Date(r.start_after) >= new Date(r.until));
+      },
+      { what: 'both starts waiting for Retry-After' },
+    );
+    // One users.profile.set in all: the one that got the 429.
+    expect(w.slack.calls('users.profile.set').map((c) => c.status)).toEqual([429]);
+    expect(w.slack.rateLimitViolations()).toHaveLength(0);
+    const summary = await request(w.t.url)
+      .get('/api/focus/summary?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z')
+      .set(w.admin)
+      .expect(200);
+    expect(summary.body[0]).toMatchObject({ team: 'desk', refused: 1 });
+    expect(JSON.stringify(summary.body)).not.toContain(user);
+  });
+});
