@@ -43,8 +43,12 @@ export class FocusBlocks1764268800000 implements MigrationInterface {
         CHECK (starts_at < ends_at)
       )`);
     await q.query(`CREATE INDEX focus_blocks_person ON focus_blocks (person_id, starts_at)`);
-    await q.query(`CREATE INDEX focus_blocks_window ON focus_blocks (workspace_id, starts_at, ends_at)`);
-    await q.query(`CREATE UNIQUE INDEX focus_blocks_rule_start ON focus_blocks (rule_id, starts_at) WHERE rule_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX focus_blocks_window ON focus_blocks (workspace_id, starts_at, ends_at)`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX focus_blocks_rule_start ON focus_blocks (rule_id, starts_at) WHERE rule_id IS NOT NULL`,
+    );
     // Refusals by the coverage guard, counted per team for the summary (no person stored).
     await q.query(`
       CREATE TABLE focus_refusals (
@@ -52,7 +56,9 @@ export class FocusBlocks1764268800000 implements MigrationInterface {
         team_id uuid REFERENCES teams(id) ON DELETE CASCADE,
         refused_at timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX focus_refusals_window ON focus_refusals (workspace_id, refused_at)`);
+    await q.query(
+      `CREATE INDEX focus_refusals_window ON focus_refusals (workspace_id, refused_at)`,
+    );
     await q.query(`
       CREATE TABLE slack_pauses (
         workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,

@@ -233,7 +233,11 @@ export class PeopleService {
     return person;
   }
 
-  lockTeamMembers(manager: EntityManager, workspaceId: string, teamId: string): Promise<PersonEntity[]> {
+  lockTeamMembers(
+    manager: EntityManager,
+    workspaceId: string,
+    teamId: string,
+  ): Promise<PersonEntity[]> {
     return this.people.lockTeamMembers(manager, workspaceId, teamId);
   }
 
