@@ -1,0 +1,397 @@
+/**
+ * bench/pulse-ingest — answers arriving as signed Slack `view_submission`s, at 50 concurrent
+ * keep-alive clients, against the real app on the Postgres server; compared with bare routes
+ * of the same app measured in the same run (before and after the ingest).
+ *
+ * Targets (benchmark issue): ingest ≥ 0.5× the bare route's req/s, ingest p99 ≤ 100 ms.
+ *
+ *   npm run bench:pulse-ingest
+ *   env: BENCH_DATABASE_URL (admin URL of the server, default postgres://postgres@127.0.0.1:5432/postgres)
+ *        BENCH_AGENTS (answers measured, default 4000), BENCH_CONCURRENCY (default 50),
+ *        BENCH_BARE_SECONDS (length of each bare-route pass, default 8),
+ *        BENCH_PROFILE_DIR (when set, a V8 CPU profile of the app over the measured ingest pass)
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { migrate } from '../src/database/database';
+import { SlackStandIn } from '../test/support/slack-stand-in';
+import {
+  interactionBody,
+  signSlackRequest,
+  viewSubmissionPayload,
+} from '../test/support/slack-signing';
+import {
+  createBenchDatabase,
+  fmt,
+  json,
+  keepAliveAgent,
+  LoadResult,
+  machineLine,
+  onCleanup,
+  percentile,
+  poolTotal,
+  queryDelta,
+  RequestSpec,
+  runBenchmark,
+  runLoad,
+  serverVersion,
+  startAppProcess,
+  table,
+  type QueryCounts,
+  verdict,
+} from './support/harness';
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 4000);
+const WARMUP_AGENTS = 200;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const BARE_SECONDS = Number(process.env.BENCH_BARE_SECONDS ?? 8);
+const TEAMS = 20;
+const SLACK_TEAM = 'T0BENCH001';
+const SIGNING_SECRET = `bench-signing-${randomBytes(12).toString('hex')}`;
+const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 100;
+
+const QUESTIONS = [
+  { id: 'workload', kind: 'scale5', prompt: 'My workload this week was manageable' },
+  { id: 'enps', kind: 'enps', prompt: 'How likely are you to recommend working here?' },
+  { id: 'comment', kind: 'text', prompt: 'Anything else?' },
+] as const;
+
+/** One agent's modal submission: random scores, a comment from about a third of them. */
+function submissionBody(userId: string, roundId: string, seq: number): string {
+  const comment = seq % 3 === 0 ? `Queue was long on Tuesday (#${seq})` : '';
+  const payload = viewSubmissionPayload({
+    userId,
+    teamId: SLACK_TEAM,
+    callbackId: 'pulse_answer',
+    privateMetadata: JSON.stringify({ roundId }),
+    values: {
+      'q:workload': {
+        answer: { type: 'radio_buttons', selected_option: { value: String(1 + (seq % 5)) } },
+      },
+      'q:enps': {
+        answer: { type: 'static_select', selected_option: { value: String(seq % 11) } },
+      },
+      'q:comment': { answer: { type: 'plain_text_input', value: comment } },
+    },
+  });
+  return interactionBody(payload);
+}
+
+function signed(body: string): RequestSpec {
+  return {
+    method: 'POST',
+    path: '/slack/events',
+    // Signed at send time, as Slack does: the 5-minute window holds for any run length.
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...signSlackRequest(body, SIGNING_SECRET),
+    },
+    body,
+  };
+}
+
+interface Pass extends LoadResult {
+  /** Statements sent by the app's own pool (TypeORM) and by the job queue's, during the pass. */
+  appStatements: number;
+  jobStatements: number;
+  statements: QueryCounts;
+}
+
+const ackedWithoutErrors = (r: { status: number; body: string }) =>
+  r.status === 200 && !r.body.includes('response_action');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`bench/pulse-ingest — ${new Date().toISOString()}`);
+  console.log(`  ${machineLine()}, Postgres ${await serverVersion()}`);
+  console.log(
+    `  ${AGENTS} measured answers (+${WARMUP_AGENTS} warm-up), ${CONCURRENCY} concurrent keep-alive clients`,
+  );
+
+  const db = await createBenchDatabase();
+  await migrate(db.url);
+  const sql = new Client({ connectionString: db.url });
+  await sql.connect();
+  onCleanup(() => sql.end());
+
+  const slack = await SlackStandIn.start();
+  onCleanup(() => slack.stop());
+  slack.addTeam({ id: SLACK_TEAM, name: 'Bench Support' });
+  const total = AGENTS + WARMUP_AGENTS;
+  const userIds = Array.from({ length: total }, (_, i) => `UB${String(i).padStart(8, '0')}`);
+  const zones = ['Europe/Paris', 'America/New_York', 'Asia/Manila', 'UTC'];
+  userIds.forEach((id, i) =>
+    slack.addUser({ id, teamId: SLACK_TEAM, name: `agent-${i}`, tz: zones[i % zones.length] }),
+  );
+
+  const app = await startAppProcess({
+    DATABASE_URL: db.url,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    ADMIN_API_TOKEN: ADMIN_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: slack.issueBotToken(SLACK_TEAM),
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
+  });
+  console.log(`  app (pid ${app.pid}) at ${app.url}, database ${db.name}`);
+
+  // ---- seed through the API: people, teams, a survey, an open round inviting everyone
+  const agent = keepAliveAgent(16);
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const t0 = performance.now();
+  const synced = await json(agent, app.url, {
+    method: 'POST',
+    path: '/api/people/sync',
+    headers: admin,
+  });
+  const teamIds: string[] = [];
+  for (let t = 0; t < TEAMS; t++) {
+    const team = await json<{ id: string }>(
+      agent,
+      app.url,
+      { method: 'POST', path: '/api/teams', headers: admin, json: { name: `Tier ${t + 1}` } },
+      201,
+    );
+    teamIds.push(team.id);
+  }
+  // Team membership straight in SQL (PATCH /api/people/:id one by one adds a minute, measures nothing).
+  await sql.query(
+    `UPDATE people p SET team_id = ($1::uuid[])[1 + (n.i % $2)]
+       FROM (SELECT id, row_number() OVER (ORDER BY slack_user_id) AS i FROM people) n
+      WHERE n.id = p.id AND p.slack_user_id LIKE 'UB%'`,
+    [teamIds, TEAMS],
+  );
+  const survey = await json<{ id: string }>(
+    agent,
+    app.url,
+    {
+      method: 'POST',
+      path: '/api/surveys',
+      headers: admin,
+      json: { title: 'Weekly pulse', questions: QUESTIONS },
+    },
+    201,
+  );
+  const tOpen = performance.now();
+  const round = await json<{ id: string; invited: number }>(
+    agent,
+    app.url,
+    { method: 'POST', path: `/api/surveys/${survey.id}/rounds`, headers: admin },
+    201,
+  );
+  const openMs = performance.now() - tOpen;
+  // The invitation DMs are pg-boss jobs draining at ~20/s; they are not what is measured here,
+  // and would add background load to one pass and not another, so the queued ones are dropped.
+  const dropped = await sql.query(
+    `DELETE FROM pgboss.job WHERE name = 'pulse.deliver' AND state = 'created'`,
+  );
+  agent.destroy();
+  console.log(
+    `  seeded via API in ${fmt((performance.now() - t0) / 1000)} s: ${JSON.stringify(synced)}, ` +
+      `${TEAMS} teams, round ${round.id} invited ${round.invited} (open: ${fmt(openMs, 0)} ms); ` +
+      `${dropped.rowCount} queued DM jobs dropped`,
+  );
+  if (round.invited !== total) throw new Error(`expected ${total} invited, got ${round.invited}`);
+
+  // ---- bodies built ahead (signing happens per request)
+  const bodies = userIds.map((id, i) => submissionBody(id, round.id, i));
+  const warmBodies = bodies.slice(0, WARMUP_AGENTS);
+  const measuredBodies = bodies.slice(WARMUP_AGENTS);
+
+  const counted = async (run: () => Promise<LoadResult>): Promise<Pass> => {
+    const before = await app.queryCounts();
+    const result = await run();
+    const statements = queryDelta(before, await app.queryCounts());
+    return {
+      ...result,
+      statements,
+      appStatements: poolTotal(statements, 'pulsedesk'),
+      jobStatements: poolTotal(statements, 'pulsedesk-jobs'),
+    };
+  };
+  const manifest = (label: string, seconds: number) =>
+    counted(() =>
+      runLoad({
+        label,
+        base: app.url,
+        concurrency: CONCURRENCY,
+        seconds,
+        request: () => ({ method: 'GET', path: '/slack/manifest.json' }),
+        ok: (r) => r.status === 200,
+      }),
+    );
+  const health = (label: string, seconds: number) =>
+    counted(() =>
+      runLoad({
+        label,
+        base: app.url,
+        concurrency: CONCURRENCY,
+        seconds,
+        request: () => ({ method: 'GET', path: '/health' }),
+        ok: (r) => r.status === 200 && r.body.includes('"db":"up"'),
+      }),
+    );
+
+  // ---- warm-up (JIT, pools, caches), then bare → ingest → bare
+  const warm = [
+    await manifest('warm-up manifest', 2),
+    await health('warm-up health', 2),
+    await counted(() =>
+      runLoad({
+        label: 'warm-up ingest',
+        base: app.url,
+        concurrency: CONCURRENCY,
+        total: warmBodies.length,
+        request: (i) => signed(warmBodies[i]),
+        ok: ackedWithoutErrors,
+      }),
+    ),
+  ];
+  const runs: Pass[] = [];
+  runs.push(await manifest('GET /slack/manifest.json (before)', BARE_SECONDS));
+  runs.push(await health('GET /health (before)', BARE_SECONDS));
+  const profileFile = process.env.BENCH_PROFILE_DIR
+    ? path.resolve(process.env.BENCH_PROFILE_DIR, `pulse-ingest-${Date.now()}.cpuprofile`)
+    : undefined;
+  const stopProfile = profileFile ? app.profile(profileFile) : undefined;
+  const ingest = await counted(() =>
+    runLoad({
+      label: 'POST /slack/events view_submission',
+      base: app.url,
+      concurrency: CONCURRENCY,
+      total: measuredBodies.length,
+      request: (i) => signed(measuredBodies[i]),
+      ok: ackedWithoutErrors,
+    }),
+  );
+  if (stopProfile) {
+    await stopProfile();
+    console.log(`  CPU profile of the app over the ingest pass: ${profileFile}`);
+  }
+  runs.push(ingest);
+  runs.push(await manifest('GET /slack/manifest.json (after)', BARE_SECONDS));
+  runs.push(await health('GET /health (after)', BARE_SECONDS));
+
+  // ---- correctness: every answer counted once, nothing refused
+  const status = await json<{ participation: { invited: number; responded: number } }>(
+    keepAliveAgent(1),
+    app.url,
+    { method: 'GET', path: `/api/rounds/${round.id}`, headers: admin },
+  );
+  const sent = warm[2].requests + ingest.requests;
+  const [{ responses, answers, comments }] = (
+    await sql.query(
+      `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
+              (SELECT count(*)::int FROM answers WHERE round_id = $1) AS answers,
+              (SELECT count(*)::int FROM answers WHERE round_id = $1 AND comment IS NOT NULL) AS comments`,
+      [round.id],
+    )
+  ).rows;
+  const expectedComments = bodies.filter((_, i) => i % 3 === 0).length;
+  const [{ pending, done }] = (
+    await sql.query(
+      `SELECT count(*) FILTER (WHERE state IN ('created', 'retry', 'active'))::int AS pending,
+              count(*) FILTER (WHERE state = 'completed')::int AS done
+         FROM pgboss.job WHERE name = 'pulse.answered'`,
+    )
+  ).rows;
+
+  // ---- report
+  console.log('\nresults');
+  console.log(
+    table(
+      [
+        'pass',
+        'requests',
+        'errors',
+        'seconds',
+        'req/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'SQL/req',
+        'jobs SQL/s',
+      ],
+      [...warm.map((r) => ({ ...r, label: `(${r.label})` })), ...runs].map((r) => [
+        r.label,
+        r.requests,
+        r.errors,
+        fmt(r.seconds),
+        fmt(r.rps, 0),
+        fmt(percentile(r.latencies, 50)),
+        fmt(percentile(r.latencies, 95)),
+        fmt(percentile(r.latencies, 99)),
+        fmt(r.latencies[r.latencies.length - 1]),
+        fmt(r.appStatements / r.requests, 1),
+        fmt(r.jobStatements / r.seconds, 0),
+      ]),
+    ),
+  );
+  for (const r of [...warm, ...runs]) {
+    if (r.firstError) console.log(`  first error in "${r.label}": ${r.firstError}`);
+  }
+  console.log(
+    '  SQL/req: statements the app pool (TypeORM) sent per request during the pass; jobs SQL/s: the',
+  );
+  console.log('  job queue pool (pg-boss: polling, job inserts from requests, job handlers).');
+  console.log(
+    '\nstatements per answer, app pool (measured pass; includes the pulse.answered job handler, which',
+  );
+  console.log('reads the round and the invitation once per job it ran during the pass)');
+  console.log(
+    table(
+      ['statement', 'per answer'],
+      Object.entries(ingest.statements)
+        .filter(([key]) => key.startsWith('pulsedesk\t'))
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, n]) => [key.split('\t')[1], fmt(n / ingest.requests, 2)]),
+    ),
+  );
+
+  // The reference is the better pass of each bare route: the ratio errs against ingest.
+  const best = (prefix: string) =>
+    Math.max(...runs.filter((r) => r.label.startsWith(prefix)).map((r) => r.rps));
+  const bareManifest = best('GET /slack/manifest.json');
+  const bareHealth = best('GET /health');
+  const ratioManifest = ingest.rps / bareManifest;
+  const ratioHealth = ingest.rps / bareHealth;
+  const p99 = percentile(ingest.latencies, 99);
+  const errors = runs.concat(warm).reduce((n, r) => n + r.errors, 0);
+  const correct =
+    errors === 0 &&
+    status.participation.responded === sent &&
+    responses === sent &&
+    answers === 2 * sent + expectedComments &&
+    comments === expectedComments;
+
+  console.log('\nratios (ingest req/s ÷ best bare pass req/s)');
+  console.log(
+    `  vs GET /slack/manifest.json (no database; primary): ${fmt(ratioManifest, 2)}×  ` +
+      `target ≥ ${TARGET_RATIO}×  ${verdict(ratioManifest >= TARGET_RATIO)}`,
+  );
+  console.log(
+    `  vs GET /health (one SELECT 1):                       ${fmt(ratioHealth, 2)}×  ` +
+      `target ≥ ${TARGET_RATIO}×  ${verdict(ratioHealth >= TARGET_RATIO)}`,
+  );
+  console.log(
+    `  ingest p99 ${fmt(p99)} ms  target ≤ ${TARGET_P99_MS} ms  ${verdict(p99 <= TARGET_P99_MS)}`,
+  );
+  console.log('\ncorrectness');
+  console.log(
+    `  answers sent ${sent}; participation responded ${status.participation.responded} of ` +
+      `${status.participation.invited} invited; responses ${responses}; answer rows ${answers} ` +
+      `(${comments} comments, expected ${expectedComments}); errors ${errors}  ${correct ? 'OK' : 'WRONG'}`,
+  );
+  console.log(
+    `  after-answer DM-update jobs (pulse.answered): ${done} completed, ${pending} still queued at the end`,
+  );
+  console.log(`\ntotal run time ${fmt((Date.now() - started) / 1000)} s`);
+  if (!correct) throw new Error('correctness check failed');
+}
+
+runBenchmark(main);

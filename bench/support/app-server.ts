@@ -1,0 +1,101 @@
+/**
+ * The app under benchmark, in a process of its own (so the load generator does not share its
+ * event loop): built by the same createApp() as production and the e2e tests, configured from
+ * the environment the benchmark passes, listening on 127.0.0.1 on a free port. It tells the
+ * parent its URL over IPC and closes gracefully when the parent says `stop` (or goes away).
+ *
+ * Two diagnostics, both from outside src/:
+ * - every statement sent through `pg` is counted by connection pool (application_name) and by
+ *   statement head, so a benchmark can print database round trips per request (`stats`);
+ * - `profile-start` / `profile-stop <file>` take a V8 CPU profile of the app over one pass.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { Client } from 'pg';
+import { createApp } from '../../src/app.factory';
+import { createLogger } from '../../src/common/logging';
+import { loadConfig } from '../../src/config/config';
+
+export type QueryCounts = Record<string, number>;
+
+export type ParentMessage =
+  | { type: 'stop' }
+  | { type: 'stats' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string };
+
+export type AppServerMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'failed'; error: string }
+  | { type: 'stats'; queries: QueryCounts }
+  | { type: 'profiled'; file: string };
+
+/** `<application_name>\t<first words of the statement>` → statements sent. */
+const queries: QueryCounts = {};
+
+function countQueries(): void {
+  type Query = (this: Client, ...args: unknown[]) => unknown;
+  const proto = Client.prototype as unknown as { query: Query };
+  const original = proto.query;
+  proto.query = function (this: Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    const pool =
+      (this as unknown as { connectionParameters?: { application_name?: string } })
+        .connectionParameters?.application_name ?? '?';
+    const head = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    const key = `${pool}\t${head}`;
+    queries[key] = (queries[key] ?? 0) + 1;
+    return original.apply(this, args);
+  };
+}
+
+async function main(): Promise<void> {
+  countQueries();
+  const config = loadConfig(process.env);
+  if (!config.databaseUrl) throw new Error('DATABASE_URL must be set for a benchmark app');
+  const app = await createApp({
+    config,
+    databaseUrl: config.databaseUrl,
+    encryptionKey: config.encryptionKey ?? randomBytes(32),
+    logger: createLogger(config.logLevel),
+  });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let closing = false;
+  const stop = async () => {
+    if (closing) return;
+    closing = true;
+    await app.close();
+    process.exit(0);
+  };
+  const inspector = new Session();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      inspector.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'stop') void stop();
+    if (m.type === 'stats') process.send!({ type: 'stats', queries: { ...queries } });
+    if (m.type === 'profile-start') {
+      inspector.connect();
+      void post('Profiler.enable').then(() => post('Profiler.start'));
+    }
+    if (m.type === 'profile-stop') {
+      void post('Profiler.stop').then((result) => {
+        writeFileSync(m.file, JSON.stringify((result as { profile: unknown }).profile));
+        inspector.disconnect();
+        process.send!({ type: 'profiled', file: m.file });
+      });
+    }
+  });
+  process.on('disconnect', () => void stop());
+  process.send!({ type: 'ready', url } satisfies AppServerMessage);
+}
+
+main().catch((err: Error) => {
+  process.send?.({ type: 'failed', error: err.stack ?? err.message } satisfies AppServerMessage);
+  process.exit(1);
+});
