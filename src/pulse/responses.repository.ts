@@ -141,15 +141,26 @@ export class ResponsesRepository {
     }));
   }
 
-  /** Comments of a round with their team snapshot; no ids, no order worth keeping. */
+  /** Comments of rounds with their team snapshot; no ids, no order worth keeping. */
   async comments(
-    roundId: string,
-  ): Promise<{ teamId: string | null; questionId: string; text: string }[]> {
-    const rows: { team_id: string | null; question_id: string; comment: string }[] =
-      await this.dataSource.query(
-        `SELECT team_id, question_id, comment FROM answers WHERE round_id = $1 AND comment IS NOT NULL`,
-        [roundId],
-      );
-    return rows.map((r) => ({ teamId: r.team_id, questionId: r.question_id, text: r.comment }));
+    roundIds: string[],
+  ): Promise<{ roundId: string; teamId: string | null; questionId: string; text: string }[]> {
+    if (roundIds.length === 0) return [];
+    const rows: {
+      round_id: string;
+      team_id: string | null;
+      question_id: string;
+      comment: string;
+    }[] = await this.dataSource.query(
+      `SELECT round_id, team_id, question_id, comment FROM answers
+          WHERE round_id = ANY($1::uuid[]) AND comment IS NOT NULL`,
+      [roundIds],
+    );
+    return rows.map((r) => ({
+      roundId: r.round_id,
+      teamId: r.team_id,
+      questionId: r.question_id,
+      text: r.comment,
+    }));
   }
 }

@@ -17,6 +17,7 @@ import { GroupSizeRow, ResponsesRepository, TallyRow } from './responses.reposit
 import { Participation, RoundsService } from './rounds.service';
 import { PulseNotifier } from './slack/pulse.notifier';
 import { SurveysService } from './surveys.service';
+import { WorkspacesService } from '../workspaces/workspaces.service';
 
 export const NO_TEAM_KEY = 'no-team';
 export type GroupBy = 'team' | undefined;
@@ -36,6 +37,7 @@ export class ResultsService {
     private readonly responses: ResponsesRepository,
     private readonly teams: TeamsService,
     private readonly notifier: PulseNotifier,
+    private readonly workspaces: WorkspacesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -130,24 +132,32 @@ export class ResultsService {
     groupBy: GroupBy,
   ): Promise<PublishedRound[]> {
     const ids = rounds.map((r) => r.id);
-    const [tallies, sizes, participation, names] = await Promise.all([
+    const [tallies, sizes, comments, participation, names, settings] = await Promise.all([
       this.responses.tallies(ids),
       this.responses.groupSizes(ids),
+      this.responses.comments(ids),
       this.rounds.participation(ids),
       this.teamNames(principal.workspaceId),
+      this.workspaces.getSettings(principal.workspaceId),
     ]);
+    const byRound = <T extends { roundId: string }>(rows: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const row of rows) map.set(row.roundId, [...(map.get(row.roundId) ?? []), row]);
+      return map;
+    };
+    const [talliesBy, sizesBy, commentsBy] = [byRound(tallies), byRound(sizes), byRound(comments)];
     const lead = principal.role === 'lead';
     const out: PublishedRound[] = [];
     for (const round of rounds) {
-      const k = await this.rounds.effectiveK(round);
-      const comments = await this.responses.comments(round.id);
+      // The round's own k, raised (never lowered) by the workspace's current one.
+      const k = Math.max(round.k, settings.anonymityThreshold);
       const results = buildRoundResults(
         this.input(
           round,
           k,
-          tallies.filter((t) => t.roundId === round.id),
-          sizes.filter((s) => s.roundId === round.id),
-          comments,
+          talliesBy.get(round.id) ?? [],
+          sizesBy.get(round.id) ?? [],
+          commentsBy.get(round.id) ?? [],
           names,
           lead ? 'team' : groupBy,
         ),

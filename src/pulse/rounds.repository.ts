@@ -49,10 +49,16 @@ export class RoundsRepository {
 
   insert(
     manager: EntityManager,
-    values: Omit<RoundEntity, 'id' | 'closedAt' | 'reminderSentAt'>,
+    values: Omit<RoundEntity, 'id' | 'closedAt' | 'reminderSentAt' | 'invited' | 'responded'>,
   ): Promise<RoundEntity> {
     return manager.save(
-      manager.create(RoundEntity, { ...values, closedAt: null, reminderSentAt: null }),
+      manager.create(RoundEntity, {
+        ...values,
+        closedAt: null,
+        reminderSentAt: null,
+        invited: null,
+        responded: null,
+      }),
     );
   }
 
@@ -86,11 +92,14 @@ export class RoundsRepository {
     return qb.getMany();
   }
 
-  /** Open → closed exactly once; false when it was already closed. */
+  /** Open → closed exactly once, freezing participation; false when it was already closed. */
   async markClosed(manager: EntityManager, id: string, at: Date): Promise<boolean> {
     const rows = await updateReturning(
       manager,
-      `UPDATE rounds SET status = 'closed', closed_at = $2 WHERE id = $1 AND status = 'open' RETURNING id`,
+      `UPDATE rounds r SET status = 'closed', closed_at = $2,
+              invited = (SELECT count(*) FROM round_invitations i WHERE i.round_id = r.id),
+              responded = (SELECT count(*) FROM round_invitations i WHERE i.round_id = r.id AND i.responded)
+        WHERE r.id = $1 AND r.status = 'open' RETURNING r.id`,
       [id, at],
     );
     return rows.length === 1;
@@ -195,8 +204,14 @@ export class RoundsRepository {
   ): Promise<Map<string, { invited: number; responded: number }>> {
     if (roundIds.length === 0) return new Map();
     const rows: { round_id: string; invited: number; responded: number }[] = await this.repo.query(
-      `SELECT round_id, count(*)::int AS invited, count(*) FILTER (WHERE responded)::int AS responded
-         FROM round_invitations WHERE round_id = ANY($1::uuid[]) GROUP BY round_id`,
+      // Frozen at close for closed rounds (no scan of their invitations); live for open ones.
+      `SELECT id AS round_id, invited, responded FROM rounds
+        WHERE id = ANY($1::uuid[]) AND invited IS NOT NULL
+       UNION ALL
+       SELECT i.round_id, count(*)::int, (count(*) FILTER (WHERE i.responded))::int
+         FROM round_invitations i JOIN rounds r ON r.id = i.round_id
+        WHERE i.round_id = ANY($1::uuid[]) AND r.invited IS NULL
+        GROUP BY i.round_id`,
       [roundIds],
     );
     return new Map(rows.map((r) => [r.round_id, { invited: r.invited, responded: r.responded }]));

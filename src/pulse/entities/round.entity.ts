@@ -38,6 +38,13 @@ export class RoundEntity {
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt: Date | null;
 
+  /** Participation frozen when the round closed; null while open. */
+  @Column({ type: 'integer', nullable: true })
+  invited: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  responded: number | null;
+
   @Column({ name: 'reminder_sent_at', type: 'timestamptz', nullable: true })
   reminderSentAt: Date | null;
 }
