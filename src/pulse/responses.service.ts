@@ -27,6 +27,9 @@ export const COMMENT_MAX_LENGTH = 1000;
 
 export interface InvitationView {
   round: RoundEntity;
+  personId: string;
+  /** The person's team now: the snapshot an answer is stored with. */
+  teamId: string | null;
   title: string;
   k: number;
   responded: boolean;
@@ -65,6 +68,8 @@ export class ResponsesService {
     const settings = await this.workspaces.getSettings(identity.workspaceId);
     return {
       round,
+      personId: identity.personId,
+      teamId: identity.teamId,
       title: survey.title,
       k: Math.max(round.k, settings.anonymityThreshold),
       responded: invitation.responded,
@@ -72,30 +77,43 @@ export class ResponsesService {
     };
   }
 
+  /** Looks the invitation up, then records the answer (the HTTP-free path of the tests). */
   async submit(input: {
     slackTeamId: string;
     slackUserId: string;
     roundId: string;
     answers: { questionId: string; value: string }[];
   }): Promise<SubmitOutcome> {
-    const identity = await this.identify(input.slackTeamId, input.slackUserId);
-    if (!identity) return { status: 'not_invited' };
-    const round = await this.rounds.findInWorkspace(identity.workspaceId, input.roundId);
-    if (!round) return { status: 'not_invited' };
-    if (round.status !== 'open' || round.closesAt <= this.clock.now())
-      return { status: 'closed', round };
-    const answers = validateAnswers(round.questions, input.answers);
+    const invitation = await this.invitationFor(
+      input.slackTeamId,
+      input.slackUserId,
+      input.roundId,
+    );
+    if (!invitation) return { status: 'not_invited' };
+    return this.submitTo(invitation, input.answers);
+  }
+
+  /** Records an answer for an invitation the caller already looked up (one lookup per answer). */
+  async submitTo(
+    invitation: InvitationView,
+    given: { questionId: string; value: string }[],
+  ): Promise<SubmitOutcome> {
+    const { round } = invitation;
+    if (!invitation.open) return { status: 'closed', round };
+    const answers = validateAnswers(round.questions, given);
     const claim = await this.dataSource.transaction(async (m) => {
-      const claimed = await this.rounds.claimResponse(m, round.id, identity.personId);
-      if (claimed === 'claimed') await this.responses.record(m, round.id, identity.teamId, answers);
+      const claimed = await this.rounds.claimResponse(m, round.id, invitation.personId);
+      if (claimed === 'claimed')
+        await this.responses.record(m, round.id, invitation.teamId, answers);
       return claimed;
     });
     if (claim === 'not_invited') return { status: 'not_invited' };
+    if (claim === 'closed') return { status: 'closed', round };
     if (claim === 'already_answered') return { status: 'already_answered', round };
     // Outside the answer's transaction on purpose: this job names the person.
     await this.jobs.send<RoundPersonJob>(PULSE_QUEUES.answered, {
       roundId: round.id,
-      personId: identity.personId,
+      personId: invitation.personId,
     });
     this.logger.log({ msg: 'response recorded', roundId: round.id });
     return { status: 'recorded', round };

@@ -19,7 +19,7 @@ export interface Invitation {
   remindedAt: Date | null;
 }
 
-export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited';
+export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited' | 'closed';
 
 interface InvitationRow {
   round_id: string;
@@ -153,6 +153,13 @@ export class RoundsRepository {
     roundId: string,
     personId: string,
   ): Promise<ResponseClaim> {
+    // A share lock on the round: a close waits for answers in flight, and an answer arriving
+    // after a close sees it, so no answer lands outside the closed round's aggregates.
+    const [round]: { status: string }[] = await manager.query(
+      `SELECT status FROM rounds WHERE id = $1 FOR SHARE`,
+      [roundId],
+    );
+    if (round?.status !== 'open') return 'closed';
     const updated = await updateReturning(
       manager,
       `UPDATE round_invitations SET responded = true

@@ -94,14 +94,12 @@ export class PulseSlackListener implements SlackListener {
     const invitation = await this.responses.invitationFor(body.team.id, body.user.id, roundId);
     const question =
       invitation?.round.questions.length === 1 ? invitation.round.questions[0] : undefined;
-    const outcome: SubmitOutcome | { status: 'not_invited' } = question
-      ? await this.responses.submit({
-          slackTeamId: body.team.id,
-          slackUserId: body.user.id,
-          roundId,
-          answers: [{ questionId: question.id, value: String(score) }],
-        })
-      : { status: 'not_invited' };
+    const outcome: SubmitOutcome =
+      invitation && question
+        ? await this.responses.submitTo(invitation, [
+            { questionId: question.id, value: String(score) },
+          ])
+        : { status: 'not_invited' };
     await this.explainRefusal(outcome, context.botToken, body.channel?.id, body.user.id);
   };
 
@@ -166,12 +164,7 @@ export class PulseSlackListener implements SlackListener {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
     }
-    const outcome = await this.responses.submit({
-      slackTeamId: teamId,
-      slackUserId: body.user.id,
-      roundId: round.id,
-      answers: parsed.answers,
-    });
+    const outcome = await this.responses.submitTo(invitation, parsed.answers);
     if (outcome.status === 'recorded') {
       await ack();
       return;
