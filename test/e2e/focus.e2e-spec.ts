@@ -235,7 +235,7 @@ describe('/focus', () => {
         );
         return rows.length === 2 && rows.every((r) => new Date(r.start_after) >= new Date(r.until));
       },
-      { what: 'both starts waiting for Retry-After' },
+      { what: 'both starts waiting for Retry-After', timeoutMs: 45_000 },
     );
     // One users.profile.set in all: the one that got the 429.
     expect(w.slack.calls('users.profile.set').map((c) => c.status)).toEqual([429]);
