@@ -10,6 +10,7 @@ import { FocusRepository } from './focus.repository';
 import { FocusService } from './focus.service';
 import { FocusConnectedJobHandler } from './jobs/focus-connected.job';
 import { FocusEndJob } from './jobs/focus-end.job';
+import { FocusExpandJob } from './jobs/focus-expand.job';
 import { FocusStartJob } from './jobs/focus-start.job';
 import { FocusSlackListener } from './slack/focus.slack-listener';
 
@@ -30,6 +31,7 @@ import { FocusSlackListener } from './slack/focus.slack-listener';
     FocusStartJob,
     FocusEndJob,
     FocusConnectedJobHandler,
+    FocusExpandJob,
   ],
   exports: [FocusService],
 })

@@ -5,6 +5,39 @@ import { FocusBlockEntity } from './focus-block.entity';
 
 const LIVE = ['scheduled', 'active'] as const;
 
+export interface FocusRule {
+  id: string;
+  workspaceId: string;
+  personId: string;
+  rrule: string;
+  localStart: string;
+  durationMinutes: number;
+  timeZone: string;
+  note: string | null;
+}
+
+interface RuleRow {
+  id: string;
+  workspace_id: string;
+  person_id: string;
+  rrule: string;
+  local_start: string;
+  duration_minutes: number;
+  time_zone: string;
+  note: string | null;
+}
+
+const toRule = (r: RuleRow): FocusRule => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  personId: r.person_id,
+  rrule: r.rrule,
+  localStart: r.local_start,
+  durationMinutes: r.duration_minutes,
+  timeZone: r.time_zone,
+  note: r.note,
+});
+
 @Injectable()
 export class FocusRepository {
   constructor(
@@ -19,6 +52,32 @@ export class FocusRepository {
     >,
   ): Promise<FocusBlockEntity> {
     return manager.save(manager.create(FocusBlockEntity, { ...values, state: 'scheduled' }));
+  }
+
+  async insertRule(rule: Omit<FocusRule, 'id'>): Promise<FocusRule> {
+    const [row]: RuleRow[] = await this.repo.query(
+      `INSERT INTO focus_rules (workspace_id, person_id, rrule, local_start, duration_minutes, time_zone, note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [
+        rule.workspaceId,
+        rule.personId,
+        rule.rrule,
+        rule.localStart,
+        rule.durationMinutes,
+        rule.timeZone,
+        rule.note,
+      ],
+    );
+    return toRule(row);
+  }
+
+  async activeRules(): Promise<FocusRule[]> {
+    const rows: RuleRow[] = await this.repo.query(`SELECT * FROM focus_rules WHERE active`);
+    return rows.map(toRule);
+  }
+
+  async ruleHasBlockAt(ruleId: string, startsAt: Date): Promise<boolean> {
+    return (await this.repo.countBy({ ruleId, startsAt })) > 0;
   }
 
   findById(id: string): Promise<FocusBlockEntity | null> {

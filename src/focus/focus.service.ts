@@ -15,7 +15,46 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { checkCoverage } from './coverage';
 import { FocusBlockEntity } from './focus-block.entity';
 import { FOCUS_QUEUES, FocusJob } from './focus.queues';
-import { FocusRepository } from './focus.repository';
+import { FocusRepository, FocusRule } from './focus.repository';
+import { DateTime } from 'luxon';
+
+/** How far ahead recurring blocks exist as blocks (and so count for the coverage guard). */
+export const RULE_HORIZON_DAYS = 14;
+
+const WEEKDAYS: Record<string, number> = { MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6, SU: 7 };
+
+/**
+ * The starts of a rule's occurrences from now on, for `days` days: each local day of the
+ * rule's zone that the rule names (FREQ=DAILY, or FREQ=WEEKLY;BYDAY=…), at its local start.
+ */
+export function occurrences(
+  rule: Pick<FocusRule, 'rrule' | 'localStart' | 'timeZone'>,
+  now: Date,
+  days: number,
+): Date[] {
+  const parts = Object.fromEntries(
+    rule.rrule
+      .replace(/^RRULE:/, '')
+      .split(';')
+      .map((p) => p.split('=')),
+  );
+  const byDay =
+    parts.FREQ === 'DAILY'
+      ? [1, 2, 3, 4, 5, 6, 7]
+      : String(parts.BYDAY ?? '')
+          .split(',')
+          .map((d) => WEEKDAYS[d]);
+  const [hour, minute] = rule.localStart.split(':').map(Number);
+  const first = DateTime.fromJSDate(now, { zone: rule.timeZone }).startOf('day');
+  const out: Date[] = [];
+  for (let i = 0; i <= days; i++) {
+    const day = first.plus({ days: i });
+    if (!byDay.includes(day.weekday)) continue;
+    const start = day.set({ hour, minute });
+    if (start.toJSDate() >= now) out.push(start.toJSDate());
+  }
+  return out;
+}
 
 export type CreateOutcome =
   | { status: 'created'; block: FocusBlockEntity; connected: boolean }
@@ -49,7 +88,13 @@ export class FocusService {
   /** A block from /focus: refused when it would leave the team below minOnDuty at any moment. */
   async create(
     person: PersonEntity,
-    input: { start: Date; end: Date; note: string | null; source: FocusBlockEntity['source'] },
+    input: {
+      start: Date;
+      end: Date;
+      note: string | null;
+      source: FocusBlockEntity['source'];
+      ruleId?: string;
+    },
   ): Promise<CreateOutcome> {
     const team = person.teamId ? await this.teams.get(person.workspaceId, person.teamId) : null;
     return this.dataSource.transaction(async (m) => {
@@ -82,7 +127,7 @@ export class FocusService {
         endsAt: input.end,
         note: input.note,
         source: input.source,
-        ruleId: null,
+        ruleId: input.ruleId ?? null,
       });
       await this.jobs.send<FocusJob>(
         FOCUS_QUEUES.start,
@@ -96,6 +141,63 @@ export class FocusService {
       );
       return { status: 'created', block, connected: person.userTokenEnc !== null };
     });
+  }
+
+  /**
+   * A recurring block: the rule is kept, and its occurrences of the next two weeks are created
+   * one by one, each behind the coverage guard (a refused occurrence is reported, the others
+   * stand). An hourly job keeps two weeks ahead (expandRules).
+   */
+  async createRecurring(
+    person: PersonEntity,
+    rule: {
+      rrule: string;
+      localStart: string;
+      durationMinutes: number;
+      note: string | null;
+      timeZone: string;
+    },
+  ): Promise<{ created: FocusBlockEntity[]; refused: Date[] }> {
+    const saved = await this.focus.insertRule({
+      workspaceId: person.workspaceId,
+      personId: person.id,
+      ...rule,
+    });
+    return this.expandRule(person, saved);
+  }
+
+  /** The hourly tick: every active rule gets its occurrences of the next two weeks. */
+  async expandRules(): Promise<number> {
+    let created = 0;
+    for (const rule of await this.focus.activeRules()) {
+      const person = await this.people.getById(rule.personId);
+      if (!person.active) continue;
+      created += (await this.expandRule(person, rule)).created.length;
+    }
+    return created;
+  }
+
+  private async expandRule(
+    person: PersonEntity,
+    rule: FocusRule,
+  ): Promise<{ created: FocusBlockEntity[]; refused: Date[] }> {
+    const now = this.clock.now();
+    const created: FocusBlockEntity[] = [];
+    const refused: Date[] = [];
+    for (const start of occurrences(rule, now, RULE_HORIZON_DAYS)) {
+      if (await this.focus.ruleHasBlockAt(rule.id, start)) continue;
+      const end = new Date(start.getTime() + rule.durationMinutes * 60_000);
+      const outcome = await this.create(person, {
+        start,
+        end,
+        note: rule.note,
+        source: 'recurring',
+        ruleId: rule.id,
+      });
+      if (outcome.status === 'created') created.push(outcome.block);
+      else refused.push(start);
+    }
+    return { created, refused };
   }
 
   /** Ends a running block now, or cancels one that has not started; only its owner may. */

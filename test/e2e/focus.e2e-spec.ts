@@ -6,6 +6,8 @@
  */
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { DateTime } from 'luxon';
+import { FocusService } from '../../src/focus/focus.service';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from '../support/eventually';
@@ -171,6 +173,28 @@ describe('/focus', () => {
     await focus(user, 'off').expect(200);
   });
 
+  it('schedules a recurring block on the rule’s local days for the next two weeks', async () => {
+    const user = w.members.desk[2];
+    const res = await focus(user, 'weekdays 9:00-10:00 triage').expect(200);
+    expect(res.text).toContain('Recurring focus at 09:00');
+    const rows: { starts_at: Date; ends_at: Date; tz: string }[] = await ds.query(
+      `SELECT b.starts_at, b.ends_at, p.tz FROM focus_blocks b JOIN people p ON p.id = b.person_id
+        WHERE p.slack_user_id = $1 AND b.source = 'recurring'`,
+      [user],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(9);
+    for (const row of rows) {
+      const local = DateTime.fromJSDate(new Date(row.starts_at), { zone: row.tz });
+      expect(local.weekday).toBeLessThanOrEqual(5);
+      expect(local.toFormat('HH:mm')).toBe('09:00');
+      expect(new Date(row.ends_at).getTime() - new Date(row.starts_at).getTime()).toBe(3_600_000);
+    }
+    // Expanding again (the hourly job) adds nothing new.
+    expect(await w.t.app.get(FocusService).expandRules()).toBe(0);
+    await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE source = 'recurring'`);
+    await ds.query(`UPDATE focus_rules SET active = false`);
+  });
+
   it('explains bad input in one line with an example, and calls nothing', async () => {
     w.slack.clearCalls();
     const res = await focus(w.members.desk[2], 'whenever').expect(200);
@@ -230,12 +254,14 @@ describe('/focus', () => {
     await eventually(
       async () => {
         const rows: { start_after: Date; until: Date }[] = await ds.query(
-          `SELECT j.start_after, p.until FROM pgboss.job j, slack_pauses p
-            WHERE j.name = 'focus.start' AND j.state = 'created' AND p.method = 'users.profile.set'`,
+          `SELECT j.start_after, p.until
+             FROM pgboss.job j JOIN focus_blocks b ON b.id::text = j.data->>'blockId', slack_pauses p
+            WHERE j.name = 'focus.start' AND j.state = 'created' AND b.source = 'command'
+              AND b.state IN ('scheduled', 'active') AND p.method = 'users.profile.set'`,
         );
         return rows.length === 2 && rows.every((r) => new Date(r.start_after) >= new Date(r.until));
       },
-      { what: 'both starts waiting for Retry-After', timeoutMs: 45_000 },
+      { what: 'both starts waiting for Retry-After', timeoutMs: 25_000 },
     );
     // One users.profile.set in all: the one that got the 429.
     expect(w.slack.calls('users.profile.set').map((c) => c.status)).toEqual([429]);

@@ -117,3 +117,33 @@ export function refusedMessage(
 export function plainMessage(text: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
+
+/** The reply to a recurring /focus: the rule, the next occurrence, and any refused by coverage. */
+export function recurringMessage(
+  rule: { localStart: string; durationMinutes: number; note: string | null },
+  created: FocusBlockEntity[],
+  refused: Date[],
+  tz: string,
+  connectUrl: string | null,
+): SlackMessage {
+  const next = created[0];
+  const lines = [
+    `:repeat: Recurring focus at ${rule.localStart} for ${rule.durationMinutes} min${rule.note ? ` · ${escape(rule.note)}` : ''}: ${created.length} block${created.length === 1 ? '' : 's'} in the next two weeks.`,
+    next
+      ? `Next: ${day(next.startsAt, tz)} ${time(next.startsAt, tz)}–${time(next.endsAt, tz)}.`
+      : 'None fits in the next two weeks.',
+    ...(refused.length
+      ? [
+          `Not scheduled (your team would be short-staffed): ${refused.map((d) => `${day(d, tz)} ${time(d, tz)}`).join(', ')}.`,
+        ]
+      : []),
+  ];
+  const text = lines.join('\n');
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      ...(connectUrl ? [connectSection(connectUrl)] : []),
+    ],
+  };
+}

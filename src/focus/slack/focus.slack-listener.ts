@@ -23,6 +23,7 @@ import {
   blockCreatedMessage,
   focusStatusMessage,
   plainMessage,
+  recurringMessage,
   refusedMessage,
 } from './focus.blocks';
 import { FOCUS_ACTIONS, FOCUS_COMMAND } from './focus.slack-ids';
@@ -90,11 +91,10 @@ export class FocusSlackListener implements SlackListener {
       return;
     }
     if (cmd.kind === 'recurring') {
+      const { created, refused } = await this.focus.createRecurring(person, cmd);
       await ack({
         response_type: 'ephemeral',
-        ...plainMessage(
-          'Recurring focus blocks are not available yet. Try a one-off block: `/focus 45m deep work`.',
-        ),
+        ...recurringMessage(cmd, created, refused, person.tz, connect),
       });
       return;
     }
