@@ -7,6 +7,7 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { FocusModule } from './focus/focus.module';
 import { HealthModule } from './health/health.module';
+import { HomeModule } from './home/home.module';
 import { JobsModule } from './jobs/jobs.module';
 import { PeopleModule } from './people/people.module';
 import { PulseModule } from './pulse/pulse.module';
@@ -67,6 +68,7 @@ export class AppModule {
         SlackModule,
         PulseModule,
         FocusModule,
+        HomeModule,
       ],
     };
   }

@@ -35,6 +35,7 @@ import { SurveysService } from './surveys.service';
     FocusModule,
   ],
   controllers: [PulseController],
+  exports: [PulseService],
   providers: [
     SurveysRepository,
     RoundsRepository,

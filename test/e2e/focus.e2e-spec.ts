@@ -13,7 +13,7 @@ import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from '../support/eventually';
 import { deliveredTo, postSlack, pulseWorld, PulseWorld } from '../support/pulse-world';
 import { walkOAuth } from '../support/oauth-flow';
-import { slashCommandBody } from '../support/slack-signing';
+import { eventBody, slashCommandBody } from '../support/slack-signing';
 import { TEST_OAUTH } from '../support/test-app';
 
 describe('/focus', () => {
@@ -193,6 +193,38 @@ describe('/focus', () => {
     expect(await w.t.app.get(FocusService).expandRules()).toBe(0);
     await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE source = 'recurring'`);
     await ds.query(`UPDATE focus_rules SET active = false`);
+  });
+
+  it('publishes App Home with the running block (End now), open pulses, and a lead’s team board', async () => {
+    const user = w.members.desk[0];
+    await request(w.t.url)
+      .patch(`/api/people/${user}`)
+      .set(w.admin)
+      .send({ role: 'lead' })
+      .expect(200);
+    await focus(user, '25m home check').expect(200);
+    const event = eventBody({
+      teamId: w.teamId,
+      event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1.2' },
+    });
+    await postSlack(w, event, 'application/json').expect(200);
+    const view = await eventually(() => w.slack.homeView(user), {
+      what: 'the published home view',
+    });
+    const text = JSON.stringify(view);
+    expect(text).toContain('Focusing until');
+    expect(text).toContain('home check');
+    expect(text).toContain('focus_end_now');
+    expect(text).toContain('desk: ');
+    expect(text).toContain('heads-down until');
+    expect(text).toContain('Quiet check');
+    expect(text).toContain('pulse_open_modal');
+    await focus(user, 'off').expect(200);
+    await request(w.t.url)
+      .patch(`/api/people/${user}`)
+      .set(w.admin)
+      .send({ role: 'agent' })
+      .expect(200);
   });
 
   it('explains bad input in one line with an example, and calls nothing', async () => {

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { FocusModule } from '../focus/focus.module';
+import { PulseModule } from '../pulse/pulse.module';
+import { HomeService } from './home.service';
+import { HomeSlackListener } from './home.slack-listener';
+
+/** The App Home tab: open pulses, the current and next focus block, and a lead's team board. */
+@Module({ imports: [PulseModule, FocusModule], providers: [HomeService, HomeSlackListener] })
+export class HomeModule {}

@@ -1,0 +1,59 @@
+/** Gathers what the App Home tab shows for one person, from the pulse and focus services. */
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { FocusService } from '../focus/focus.service';
+import { PulseService } from '../pulse/pulse.service';
+import { HomeData } from './home.blocks';
+
+@Injectable()
+export class HomeService {
+  constructor(
+    private readonly pulse: PulseService,
+    private readonly focus: FocusService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
+    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    if (!person) return null;
+    const [status, blocks] = await Promise.all([
+      this.pulse.statusFor(slackTeamId, slackUserId),
+      this.focus.upcoming(person),
+    ]);
+    let board: HomeData['board'] = null;
+    if (person.role === 'lead' && person.teamId) {
+      const teams = await this.focus.now({
+        workspaceId: person.workspaceId,
+        role: 'lead',
+        teamId: person.teamId,
+        via: 'session',
+      });
+      const mine = teams.find((t) => t.teamId === person.teamId);
+      if (mine) {
+        board = {
+          team: mine.name,
+          onDuty: mine.onDuty,
+          minOnDuty: mine.minOnDuty,
+          focusing: mine.focusing.map((f) => ({ name: f.name, until: new Date(f.until) })),
+        };
+      }
+    }
+    return {
+      timeZone: person.tz,
+      now: this.clock.now(),
+      openPulses: status?.openRounds ?? [],
+      focus: blocks.map((b) => ({
+        id: b.id,
+        startsAt: b.startsAt,
+        endsAt: b.endsAt,
+        note: b.note,
+      })),
+      connected: person.userTokenEnc !== null,
+      connectUrl: `${this.config.publicUrl}/slack/connect`,
+      board,
+    };
+  }
+}
