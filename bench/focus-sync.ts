@@ -1,0 +1,402 @@
+/**
+ * bench/focus-sync — focus-time status sync at Slack's rate limits: 5,000 focus blocks starting
+ * at the same instant, synced by TWO app replicas (child processes, one database), against the
+ * Slack stand-in enforcing a per-method, per-workspace limit; then a small wave under the limit.
+ *
+ * Saturated phase (5,000 blocks): achieved call rate of users.profile.get, users.profile.set
+ * and dnd.setSnooze as a ratio of the allowed rate (target ≥ 0.95), lost blocks (status or
+ * snooze never applied: target 0), duplicated calls (more than one successful call of a method
+ * per agent token per block: target 0), 429s received and rate-limit violations (calls made
+ * before a Retry-After had passed).
+ * Under-the-limit phase (200 blocks): p50/p95 from block start to users.profile.set at Slack
+ * (target p95 ≤ 2 s).
+ *
+ * The app is told the limits with SLACK_METHOD_RATES; the stand-in enforces the same numbers.
+ *
+ *   npm run bench:focus-sync
+ *   env: BENCH_DATABASE_URL (admin URL of the server, default postgres://postgres@127.0.0.1:5432/postgres)
+ *        BENCH_BLOCKS (saturated phase, default 5000), BENCH_UNDER_BLOCKS (default 200),
+ *        BENCH_RATE (calls per minute per method, default 3000),
+ *        BENCH_REPLICAS (default 2), BENCH_CONCURRENCY (concurrent /focus commands, default 16),
+ *        BENCH_LEAD_SECONDS (least time between the first /focus and the blocks' start, default 120),
+ *        BENCH_STALL_SECONDS (give up after this long without progress, default 120),
+ *        BENCH_LOG_LEVEL (the app's LOG_LEVEL, default silent)
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { migrate } from '../src/database/database';
+import { SlackStandIn } from '../test/support/slack-stand-in';
+import {
+  Call,
+  methodFigures,
+  MethodFigures,
+  startToCall,
+  succeeded,
+  timeline,
+} from './support/focus-analysis';
+import {
+  Agent,
+  connectAgents,
+  focusText,
+  nextMinute,
+  sendFocusCommands,
+  seedAgents,
+} from './support/focus-world';
+import {
+  createBenchDatabase,
+  fmt,
+  json,
+  keepAliveAgent,
+  machineLine,
+  onCleanup,
+  percentile,
+  runBenchmark,
+  serverVersion,
+  startAppProcess,
+  table,
+  verdict,
+} from './support/harness';
+
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5000);
+const UNDER_BLOCKS = Number(process.env.BENCH_UNDER_BLOCKS ?? 200);
+const RATE = Number(process.env.BENCH_RATE ?? 3000);
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 2);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const LEAD_MS = Number(process.env.BENCH_LEAD_SECONDS ?? 120) * 1000;
+const STALL_MS = Number(process.env.BENCH_STALL_SECONDS ?? 120) * 1000;
+const BLOCK_MINUTES = 120;
+
+const SLACK_TEAM = 'T0FOCUS001';
+const SIGNING_SECRET = `bench-signing-${randomBytes(12).toString('hex')}`;
+const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+const ENCRYPTION_KEY = randomBytes(32);
+
+/** What a block's start does at Slack, in order; each is paced by the app and limited here. */
+const START_METHODS = ['users.profile.get', 'users.profile.set', 'dnd.setSnooze'] as const;
+/** Paced by the app too (block ends); limited alike, though no block ends during the run. */
+const LIMITED_METHODS = [...START_METHODS, 'dnd.endSnooze'] as const;
+
+const TARGET_RATIO = 0.95;
+const TARGET_P95_MS = 2000;
+
+interface PhaseResult {
+  label: string;
+  blocks: number;
+  start: Date;
+  commands: Awaited<ReturnType<typeof sendFocusCommands>>;
+  figures: MethodFigures[];
+  /** Blocks whose agent does not have the focus status and a snooze at Slack at the end. */
+  lost: { slackUserId: string; why: string }[];
+  /** Blocks the app's database does not show as snoozed. */
+  notSnoozedInDb: number;
+  latencies: Record<string, number[]>;
+  calls: Call[];
+  jobStates: Record<string, number>;
+  waitedSeconds: number;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`bench/focus-sync — ${new Date().toISOString()}`);
+  console.log(`  ${machineLine()}, Postgres ${await serverVersion()}`);
+  console.log(
+    `  ${BLOCKS} blocks at once (saturated), then ${UNDER_BLOCKS} (under the limit); ` +
+      `${REPLICAS} app replicas; Slack limit ${RATE}/min per method per workspace`,
+  );
+
+  const db = await createBenchDatabase();
+  await migrate(db.url);
+  const sql = new Client({ connectionString: db.url });
+  await sql.connect();
+  onCleanup(() => sql.end());
+
+  const slack = await SlackStandIn.start();
+  onCleanup(() => slack.stop());
+  slack.addTeam({ id: SLACK_TEAM, name: 'Bench Focus' });
+  const agents = seedAgents(slack, SLACK_TEAM, BLOCKS + UNDER_BLOCKS);
+  const saturatedAgents = agents.slice(0, BLOCKS);
+  const underAgents = agents.slice(BLOCKS);
+
+  const rates = LIMITED_METHODS.map((m) => `${m}=${RATE}`).join(',');
+  const env = {
+    DATABASE_URL: db.url,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    ADMIN_API_TOKEN: ADMIN_TOKEN,
+    ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64'),
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: slack.issueBotToken(SLACK_TEAM),
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
+    SLACK_METHOD_RATES: rates,
+  };
+  // Started together, as replicas behind a load balancer would be.
+  const apps = await Promise.all(Array.from({ length: REPLICAS }, () => startAppProcess(env)));
+  for (const app of apps) console.log(`  app replica pid ${app.pid} at ${app.url}`);
+  console.log(`  database ${db.name}; SLACK_METHOD_RATES=${rates}`);
+
+  // ---- seed: people from users.list, every agent connected
+  const http = keepAliveAgent(2);
+  const t0 = performance.now();
+  const synced = await json(http, apps[0].url, {
+    method: 'POST',
+    path: '/api/people/sync',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  http.destroy();
+  const connected = await connectAgents(sql, ENCRYPTION_KEY, agents);
+  console.log(
+    `  seeded in ${fmt((performance.now() - t0) / 1000)} s: ${JSON.stringify(synced)}, ` +
+      `${connected} agents connected`,
+  );
+  if (connected !== agents.length) throw new Error(`connected ${connected} of ${agents.length}`);
+  for (const m of LIMITED_METHODS) slack.setRateLimit(m, { perMinute: RATE });
+
+  const phase = async (label: string, phaseAgents: Agent[], leadMs: number) => {
+    const result = await runPhase({ label, phaseAgents, leadMs, slack, sql, apps });
+    report(result);
+    return result;
+  };
+  const saturated = await phase('saturated', saturatedAgents, LEAD_MS);
+  // The under-the-limit wave starts once every limit window of the first phase has passed.
+  const lastCall = Math.max(...saturated.calls.map((c) => c.at));
+  const underLead = Math.max(20_000, lastCall + 65_000 - Date.now());
+  const under = await phase('under the limit', underAgents, underLead);
+
+  // ---- verdicts
+  console.log('\nverdicts');
+  for (const f of saturated.figures) {
+    console.log(
+      `  saturated ${f.method.padEnd(18)} achieved ${fmt(f.achievedPerMinute, 0)}/min of ${f.perMinute}: ` +
+        `${fmt(f.ratio, 3)}×  target ≥ ${TARGET_RATIO}×  ${verdict(f.ratio >= TARGET_RATIO)}`,
+    );
+  }
+  for (const p of [saturated, under]) {
+    const dups = p.figures.reduce((s, f) => s + f.duplicatedCalls, 0);
+    const limited = p.figures.reduce((s, f) => s + f.rateLimited, 0);
+    const violations = p.figures.reduce((s, f) => s + f.violations, 0);
+    console.log(
+      `  ${p.label}: lost blocks ${p.lost.length} (target 0) ${verdict(p.lost.length === 0)}; ` +
+        `duplicated calls ${dups} (target 0) ${verdict(dups === 0)}; ` +
+        `429s ${limited}; violations ${violations} ${verdict(violations === 0)}`,
+    );
+  }
+  const set = under.latencies['users.profile.set'];
+  const p95 = percentile(set, 95);
+  console.log(
+    `  under the limit: block start → users.profile.set p50 ${fmt(percentile(set, 50) / 1000, 2)} s, ` +
+      `p95 ${fmt(p95 / 1000, 2)} s  target ≤ ${TARGET_P95_MS / 1000} s  ` +
+      `${verdict(set.length === UNDER_BLOCKS && p95 <= TARGET_P95_MS)}`,
+  );
+  console.log(`\ntotal run time ${fmt((Date.now() - started) / 1000)} s`);
+}
+
+async function runPhase(options: {
+  label: string;
+  phaseAgents: Agent[];
+  leadMs: number;
+  slack: SlackStandIn;
+  sql: Client;
+  apps: { url: string }[];
+}): Promise<PhaseResult> {
+  const { label, phaseAgents, slack, sql, apps } = options;
+  const n = phaseAgents.length;
+  // Every command is sent (and every block created) before the start; the lead covers sending.
+  const start = nextMinute(Date.now(), options.leadMs);
+  const note = `bench ${label}`;
+  const text = focusText(start, BLOCK_MINUTES, new Date(), note);
+  console.log(`\n== ${label}: ${n} × "/focus ${text}" (start ${start.toISOString()})`);
+  const commands = await sendFocusCommands({
+    appUrls: apps.map((a) => a.url),
+    signingSecret: SIGNING_SECRET,
+    teamId: SLACK_TEAM,
+    agents: phaseAgents,
+    text,
+    concurrency: CONCURRENCY,
+  });
+  console.log(
+    `  /focus commands: ${commands.sent} in ${fmt(commands.seconds)} s (${fmt(commands.rps, 0)}/s, ` +
+      `p50 ${fmt(commands.p50, 0)} ms, p95 ${fmt(commands.p95, 0)} ms), ${commands.errors} errors` +
+      (commands.firstError ? `; first: ${commands.firstError}` : ''),
+  );
+  const { rows: blockRows } = await sql.query<{ n: number; starts: Date[] }>(
+    `SELECT count(*)::int AS n, array_agg(DISTINCT starts_at) AS starts
+       FROM focus_blocks WHERE note = $1`,
+    [note],
+  );
+  if (blockRows[0].n !== n) throw new Error(`${blockRows[0].n} blocks created, wanted ${n}`);
+  if (Date.now() >= start.getTime()) {
+    throw new Error(
+      `sending the commands ran past the blocks' start (${start.toISOString()}); raise BENCH_LEAD_SECONDS`,
+    );
+  }
+  console.log(
+    `  ${n} blocks created, all starting ${blockRows[0].starts.map((d) => d.toISOString()).join(', ')}; ` +
+      `waiting ${fmt((start.getTime() - Date.now()) / 1000)} s for the start`,
+  );
+
+  // ---- wait for the start, then until every block is snoozed (or progress stalls)
+  const tokens = new Set(phaseAgents.map((a) => a.token));
+  const mine = (c: Call) => c.token !== undefined && tokens.has(c.token);
+  await sleep(start.getTime() - Date.now());
+  let lastProgress = Date.now();
+  let done = 0;
+  let lastPrint = 0;
+  for (;;) {
+    await sleep(1000);
+    const snoozes = slack.calls('dnd.setSnooze').filter((c) => mine(c) && succeeded(c));
+    const snoozed = new Set(snoozes.map((c) => c.token)).size;
+    if (snoozed > done) {
+      done = snoozed;
+      lastProgress = Date.now();
+    }
+    const elapsed = Date.now() - start.getTime();
+    if (elapsed - lastPrint >= 15_000 || snoozed === n) {
+      lastPrint = elapsed;
+      const counts = START_METHODS.map(
+        (m) => slack.calls(m).filter((c) => mine(c) && succeeded(c)).length,
+      );
+      const limited = slack.calls().filter((c) => mine(c) && c.status === 429).length;
+      console.log(
+        `  t+${fmt(elapsed / 1000, 0)} s: ${START_METHODS.map((m, i) => `${m} ${counts[i]}`).join(', ')}; 429s ${limited}`,
+      );
+    }
+    if (snoozed === n) break;
+    if (Date.now() - lastProgress > STALL_MS) {
+      console.log(`  no progress for ${STALL_MS / 1000} s: stopping the wait`);
+      break;
+    }
+  }
+  const waitedSeconds = (Date.now() - start.getTime()) / 1000;
+  // Late duplicates (a retry that repeats a step) would land shortly after: give them time.
+  await sleep(10_000);
+
+  // ---- measure
+  const calls: Call[] = slack.calls().filter(mine);
+  const violations = slack.rateLimitViolations().filter(mine);
+  const figures = START_METHODS.map((m) => methodFigures(m, RATE, calls, violations));
+  const startByToken = new Map(phaseAgents.map((a) => [a.token, start.getTime()]));
+  const latencies = Object.fromEntries(
+    START_METHODS.map((m) => [m, startToCall(m, calls, startByToken)]),
+  );
+  const { rows: dbRows } = await sql.query<{ slack_user_id: string; snoozed: boolean | null }>(
+    `SELECT p.slack_user_id, (b.applied_status->>'snoozed')::boolean AS snoozed
+       FROM focus_blocks b JOIN people p ON p.id = b.person_id WHERE b.note = $1`,
+    [note],
+  );
+  const notSnoozedInDb = dbRows.filter((r) => r.snoozed !== true).length;
+  const lost: PhaseResult['lost'] = [];
+  for (const a of phaseAgents) {
+    const u = slack.user(a.slackUserId)!;
+    const why: string[] = [];
+    if (!u.profile.status_text.includes(note)) why.push('status not set');
+    if (u.dnd.snoozeEndtime === null) why.push('not snoozed');
+    if (why.length) lost.push({ slackUserId: a.slackUserId, why: why.join(', ') });
+  }
+  const { rows: jobRows } = await sql.query<{ name: string; state: string; n: number }>(
+    `SELECT name, state, count(*)::int AS n FROM pgboss.job
+      WHERE name = 'focus.start' AND data->>'blockId' IN (SELECT id::text FROM focus_blocks WHERE note = $1)
+      GROUP BY 1, 2`,
+    [note],
+  );
+  const jobStates = Object.fromEntries(jobRows.map((r) => [r.state, r.n]));
+  return {
+    label,
+    blocks: n,
+    start,
+    commands,
+    figures,
+    lost,
+    notSnoozedInDb,
+    latencies,
+    calls,
+    jobStates,
+    waitedSeconds,
+  };
+}
+
+function report(p: PhaseResult): void {
+  console.log(`\n${p.label}: calls at Slack (allowed ${RATE}/min per method)`);
+  console.log(
+    table(
+      [
+        'method',
+        'calls',
+        'ok',
+        'agents',
+        'dup agents',
+        'dup calls',
+        '429s',
+        'violations',
+        'other errors',
+        'span s',
+        'achieved /min',
+        'ratio',
+        'busiest 60 s',
+      ],
+      p.figures.map((f) => [
+        f.method,
+        f.calls,
+        f.successes,
+        f.tokens,
+        f.duplicatedTokens,
+        f.duplicatedCalls,
+        f.rateLimited,
+        f.violations,
+        f.otherErrors,
+        fmt((f.last - f.first) / 1000),
+        fmt(f.achievedPerMinute, 0),
+        fmt(f.ratio, 3),
+        f.busiestMinute,
+      ]),
+    ),
+  );
+  for (const f of p.figures) {
+    if (f.firstErrors.length) console.log(`  ${f.method} errors: ${f.firstErrors.join('; ')}`);
+  }
+  console.log(
+    `  ratio = (ok calls − 1) ÷ (last ok − first ok), per minute, ÷ allowed; ` +
+      `busiest 60 s = most ok calls in any 60-second window (Slack's limit counts these)`,
+  );
+  console.log(`\n${p.label}: from the blocks' start (${p.start.toISOString()}) to the call, s`);
+  console.log(
+    table(
+      ['method', 'agents', 'first', 'p50', 'p95', 'p99', 'last'],
+      START_METHODS.map((m) => {
+        const l = p.latencies[m];
+        return [
+          m,
+          l.length,
+          fmt(l[0] / 1000, 2),
+          fmt(percentile(l, 50) / 1000, 2),
+          fmt(percentile(l, 95) / 1000, 2),
+          fmt(percentile(l, 99) / 1000, 2),
+          fmt(l[l.length - 1] / 1000, 2),
+        ];
+      }),
+    ),
+  );
+  const bucket = p.blocks > 1000 ? 10_000 : 1_000;
+  const rows = timeline(START_METHODS, p.calls, p.start.getTime(), bucket);
+  console.log(`\n${p.label}: timeline, ok calls (429s) per ${bucket / 1000} s`);
+  console.log(
+    table(
+      ['from start', ...START_METHODS],
+      rows.map((r) => [
+        `+${fmt((r.at - p.start.getTime()) / 1000, 0)} s`,
+        ...r.ok.map((ok, i) => (r.limited[i] ? `${ok} (${r.limited[i]})` : String(ok))),
+      ]),
+    ),
+  );
+  console.log(
+    `\n${p.label}: ${p.lost.length} lost blocks at Slack` +
+      (p.lost.length ? ` (e.g. ${p.lost[0].slackUserId}: ${p.lost[0].why})` : '') +
+      `; ${p.notSnoozedInDb} not snoozed in the app's database; focus.start jobs ${JSON.stringify(p.jobStates)}; ` +
+      `waited ${fmt(p.waitedSeconds)} s after the start`,
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+runBenchmark(main);
