@@ -6,10 +6,12 @@ import { Foundation1764096000000 } from './1764096000000-Foundation';
 import { PulseSurveys1764182400000 } from './1764182400000-PulseSurveys';
 import { FocusBlocks1764268800000 } from './1764268800000-FocusBlocks';
 import { ResultsReadPath1764355200000 } from './1764355200000-ResultsReadPath';
+import { FocusSyncPacing1764441600000 } from './1764441600000-FocusSyncPacing';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
   PulseSurveys1764182400000,
   FocusBlocks1764268800000,
   ResultsReadPath1764355200000,
+  FocusSyncPacing1764441600000,
 ];

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { SLACK_TIER_RATES } from '../slack/slack-tiers';
 import {
   ConfigError,
   loadConfig,
@@ -54,9 +55,28 @@ describe('loadConfig', () => {
         oauth: undefined,
         apiUrl: SLACK_DEFAULT_API_URL,
         authorizeUrl: SLACK_DEFAULT_AUTHORIZE_URL,
+        methodRates: SLACK_TIER_RATES,
       });
       expect(SLACK_DEFAULT_API_URL).toBe('https://slack.com/api/');
     });
+  });
+
+  it('paces to Slack tiers unless SLACK_METHOD_RATES raises or lowers a method', () => {
+    const config = loadConfig({ SLACK_METHOD_RATES: 'dnd.setSnooze=600, users.profile.set=900' });
+    expect(config.slack.methodRates).toEqual({
+      ...SLACK_TIER_RATES,
+      'dnd.setSnooze': 600,
+      'users.profile.set': 900,
+    });
+    expect(SLACK_TIER_RATES['dnd.setSnooze']).toBe(20);
+  });
+
+  it.each([
+    ['dnd.setSnooze:20', 'method=perMinute pairs'],
+    ['chat.postMessage=60', 'not paced'],
+    ['dnd.setSnooze=0', 'from 1 to 100000'],
+  ])('refuses SLACK_METHOD_RATES=%s', (raw, problem) => {
+    expect(() => loadConfig({ SLACK_METHOD_RATES: raw })).toThrow(problem);
   });
 
   it('reads valid values', () => {

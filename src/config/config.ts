@@ -4,6 +4,7 @@
  * Shared by the app and the migration CLI so both read the same configuration.
  */
 import * as path from 'node:path';
+import { parseMethodRates, SLACK_TIER_RATES } from '../slack/slack-tiers';
 
 export interface SlackConfig {
   /** Slack is on only when a signing secret is present. */
@@ -13,6 +14,8 @@ export interface SlackConfig {
   oauth?: { clientId: string; clientSecret: string; stateSecret: string };
   apiUrl: string;
   authorizeUrl: string;
+  /** Calls per minute per workspace the focus sync paces each method to (Slack's tiers by default). */
+  methodRates: Record<string, number>;
 }
 
 export interface AppConfig {
@@ -122,6 +125,9 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
   const apiUrl = parseUrlVar(env, 'SLACK_API_URL', problems);
   const authorizeUrl = parseUrlVar(env, 'SLACK_OAUTH_AUTHORIZE_URL', problems);
   const apiHref = apiUrl?.href ?? SLACK_DEFAULT_API_URL;
+  const ratesRaw = read(env, 'SLACK_METHOD_RATES');
+  const overrides = ratesRaw === undefined ? undefined : parseMethodRates(ratesRaw);
+  problems.push(...(overrides?.problems ?? []));
   return {
     enabled: signingSecret !== undefined,
     signingSecret,
@@ -133,6 +139,7 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
     // The WebClient joins method names onto this URL, so it must end with a slash.
     apiUrl: apiHref.endsWith('/') ? apiHref : `${apiHref}/`,
     authorizeUrl: authorizeUrl?.href ?? SLACK_DEFAULT_AUTHORIZE_URL,
+    methodRates: { ...SLACK_TIER_RATES, ...overrides?.rates },
   };
 }
 

@@ -3,10 +3,18 @@
  * DND snooze; at its end, end the snooze and put the kept status back — only if the status is
  * still the one Pulsedesk set (compare-and-set). Always the agent's own user token.
  *
- * Every step is recorded as it succeeds, so a retry resumes where it stopped and no call is
- * made twice. A 429 pauses that method for the whole workspace (SlackRateGate) and re-queues
- * the job for after Retry-After; while a pause runs, no job calls the method early.
+ * - One sync at a time per block: the start and the end (and any replica) take the block's
+ *   lease in turn, so "End now" pressed while the start is half-applied waits for it and then
+ *   undoes all of it.
+ * - Every step is recorded as it succeeds, so a retry resumes where it stopped and no call is
+ *   made twice.
+ * - Each call takes a slot under the method's Slack tier first (SlackRateGate.reserve); a job
+ *   whose slot is more than a moment away is re-queued for it, carrying the slot.
+ * - A 429 pauses that method for the whole workspace and re-queues the job for after
+ *   Retry-After; while a pause runs, no job calls the method early. Other failures (5xx,
+ *   network) fail the job and pg-boss retries it with backoff.
  */
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { JobsService } from '../jobs/jobs.service';
@@ -22,9 +30,22 @@ import { FocusRepository } from './focus.repository';
 const START_METHODS = ['users.profile.get', 'users.profile.set', 'dnd.setSnooze'] as const;
 const END_METHODS = ['dnd.endSnooze', 'users.profile.get', 'users.profile.set'] as const;
 
-class Paused extends Error {
-  constructor(readonly until: Date) {
-    super(`paused until ${until.toISOString()}`);
+/** A slot this close is waited for in the job; a later one re-queues the job. */
+const MAX_SLOT_WAIT_MS = 1_500;
+/** Re-queued jobs are due this much before their slot (the queue polls every 0.5 s). */
+const WAKE_EARLY_MS = 600;
+/** Longer than any one sync run; a crashed run's lease lapses after it. */
+const LEASE_MS = 120_000;
+/** When the block's other sync holds the lease. */
+const LEASE_RETRY_MS = 1_000;
+
+/** The job stops here and is queued again for `until`, with the pacing slot it holds, if any. */
+class Deferred extends Error {
+  constructor(
+    readonly until: Date,
+    readonly slot?: FocusJob['slot'],
+  ) {
+    super(`deferred until ${until.toISOString()}`);
   }
 }
 
@@ -42,19 +63,17 @@ export class FocusSyncService {
     private readonly clock: Clock,
   ) {}
 
-  async start(job: FocusJob): Promise<void> {
-    const block = await this.focus.findById(job.blockId);
-    const now = this.clock.now();
-    // Cancelled, ended, or already over before it could start: nothing to apply.
-    if (!block || block.state === 'cancelled' || block.state === 'ended' || block.endsAt <= now)
-      return;
-    if (block.appliedStatus?.snoozed) return;
-    const token = await this.userToken(block);
-    if (!token) return; // Applied when the agent connects Slack (resumeAfterConnect).
-    await this.guarded(FOCUS_QUEUES.start, block, START_METHODS, async () => {
+  start(job: FocusJob): Promise<void> {
+    return this.run(FOCUS_QUEUES.start, job, START_METHODS, async (block, slots) => {
+      const now = this.clock.now();
+      // Cancelled, ended, or already over before it could start: nothing to apply.
+      if (block.state === 'cancelled' || block.state === 'ended' || block.endsAt <= now) return;
+      if (block.appliedStatus?.snoozed) return;
+      const token = await this.userToken(block);
+      if (!token) return; // Applied when the agent connects Slack (resumeAfterConnect).
       let kept = block.keptStatus;
       if (!kept) {
-        kept = await this.call(block, 'users.profile.get', () =>
+        kept = await this.call(block, slots, 'users.profile.get', () =>
           this.slack.getProfileStatus(token),
         );
         await this.focus.update(block.id, { keptStatus: kept });
@@ -69,7 +88,7 @@ export class FocusSyncService {
           status_emoji: settings.focusStatusEmoji,
           status_expiration: Math.floor(block.endsAt.getTime() / 1000),
         };
-        await this.call(block, 'users.profile.set', () =>
+        await this.call(block, slots, 'users.profile.set', () =>
           this.slack.setProfileStatus(token, status),
         );
         applied = { ...status, snoozed: false };
@@ -79,41 +98,42 @@ export class FocusSyncService {
           state: 'active',
         });
       }
-      const minutes = Math.max(
-        1,
-        Math.ceil((block.endsAt.getTime() - this.clock.now().getTime()) / 60_000),
+      await this.call(block, slots, 'dnd.setSnooze', () =>
+        // Minutes left when the call is made (a paced call can come a little after the start).
+        this.slack.setSnooze(
+          token,
+          Math.max(1, Math.ceil((block.endsAt.getTime() - this.clock.now().getTime()) / 60_000)),
+        ),
       );
-      await this.call(block, 'dnd.setSnooze', () => this.slack.setSnooze(token, minutes));
       await this.focus.update(block.id, { appliedStatus: { ...applied, snoozed: true } });
     });
   }
 
-  async end(job: FocusJob): Promise<void> {
-    const block = await this.focus.findById(job.blockId);
-    if (!block || block.state === 'cancelled' || block.state === 'ended') return;
-    // The end job of a block whose end moved later ("End now" moves it earlier, never later).
-    if (block.endsAt > this.clock.now()) return;
-    const token = await this.userToken(block);
-    if (!token || !block.appliedStatus) {
-      await this.focus.update(block.id, { state: 'ended' });
-      return;
-    }
-    const applied = block.appliedStatus;
-    await this.guarded(FOCUS_QUEUES.end, block, END_METHODS, async () => {
+  end(job: FocusJob): Promise<void> {
+    return this.run(FOCUS_QUEUES.end, job, END_METHODS, async (block, slots) => {
+      if (block.state === 'cancelled' || block.state === 'ended') return;
+      // The end job of a block whose end moved later ("End now" moves it earlier, never later).
+      if (block.endsAt > this.clock.now()) return;
+      const token = await this.userToken(block);
+      if (!token || !block.appliedStatus) {
+        await this.focus.update(block.id, { state: 'ended' });
+        return;
+      }
+      const applied = block.appliedStatus;
       if (applied.snoozed) {
         try {
-          await this.call(block, 'dnd.endSnooze', () => this.slack.endSnooze(token));
+          await this.call(block, slots, 'dnd.endSnooze', () => this.slack.endSnooze(token));
         } catch (err) {
           // The agent ended the snooze themselves: nothing to undo.
           if (!(err instanceof SlackCallError && err.slackError === 'snooze_not_active')) throw err;
         }
         await this.focus.update(block.id, { appliedStatus: { ...applied, snoozed: false } });
       }
-      const current = await this.call(block, 'users.profile.get', () =>
+      const current = await this.call(block, slots, 'users.profile.get', () =>
         this.slack.getProfileStatus(token),
       );
       if (sameStatus(current, applied) && block.keptStatus) {
-        await this.call(block, 'users.profile.set', () =>
+        await this.call(block, slots, 'users.profile.set', () =>
           this.slack.setProfileStatus(token, restorable(block.keptStatus!, this.clock.now())),
         );
       }
@@ -125,41 +145,79 @@ export class FocusSyncService {
   async resumeAfterConnect(job: { personId: string }): Promise<void> {
     for (const block of await this.focus.upcomingFor(job.personId, this.clock.now())) {
       if (block.startsAt <= this.clock.now() && !block.appliedStatus?.snoozed) {
-        await this.jobs.send<FocusJob>(
-          FOCUS_QUEUES.start,
-          { blockId: block.id },
-          { singletonKey: block.id },
-        );
+        await this.jobs.send<FocusJob>(FOCUS_QUEUES.start, { blockId: block.id });
       }
     }
   }
 
-  /** Runs a sync step, or re-queues the job when Slack asked to wait. */
-  private async guarded(
+  /**
+   * Runs one sync of a block under its lease, or re-queues the job: when the block's other sync
+   * holds the lease, when a method is paused by a 429, or when its pacing slot is later.
+   */
+  private async run(
     queue: string,
-    block: FocusBlockEntity,
+    job: FocusJob,
     methods: readonly string[],
-    steps: () => Promise<void>,
+    steps: (block: FocusBlockEntity, slots: SlotHolder) => Promise<void>,
   ): Promise<void> {
+    const leaseId = randomUUID();
+    const now = this.clock.now();
+    const slots: SlotHolder = { held: job.slot };
     try {
-      const pausedUntil = await this.gate.pausedUntil(block.workspaceId, methods);
-      if (pausedUntil) throw new Paused(pausedUntil);
-      await steps();
+      if (!(await this.focus.findById(job.blockId))) return;
+      const leased = await this.focus.acquireSyncLease(
+        job.blockId,
+        leaseId,
+        now,
+        new Date(now.getTime() + LEASE_MS),
+      );
+      if (!leased) throw new Deferred(new Date(now.getTime() + LEASE_RETRY_MS), job.slot);
+      try {
+        const block = (await this.focus.findById(job.blockId))!;
+        const pausedUntil = await this.gate.pausedUntil(block.workspaceId, methods);
+        if (pausedUntil) throw new Deferred(pausedUntil, slots.held);
+        await steps(block, slots);
+      } finally {
+        await this.focus.releaseSyncLease(job.blockId, leaseId);
+      }
     } catch (err) {
-      if (!(err instanceof Paused)) throw err;
-      // Same singleton key as the running job: a stately queue keeps one waiting job per block.
+      if (!(err instanceof Deferred)) throw err;
       await this.jobs.send<FocusJob>(
         queue,
-        { blockId: block.id },
-        { startAfter: err.until, singletonKey: block.id },
+        { blockId: job.blockId, ...(err.slot ? { slot: err.slot } : {}) },
+        { startAfter: err.until, singletonKey: job.blockId },
       );
     }
   }
 
-  /** One Slack call; a 429 pauses the method for the workspace and stops the job here. */
-  private async call<T>(block: FocusBlockEntity, method: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One Slack call at its pacing slot. A slot more than a moment away defers the job to it; a
+   * 429 pauses the method for the workspace and defers the job to Retry-After.
+   */
+  private async call<T>(
+    block: FocusBlockEntity,
+    slots: SlotHolder,
+    method: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const pausedUntil = await this.gate.pausedUntil(block.workspaceId, [method]);
-    if (pausedUntil) throw new Paused(pausedUntil);
+    if (pausedUntil) throw new Deferred(pausedUntil, slots.held);
+    let at: Date;
+    if (slots.held?.method === method) {
+      at = new Date(slots.held.at);
+      slots.held = undefined;
+    } else {
+      at = await this.gate.reserve(block.workspaceId, method);
+    }
+    const wait = at.getTime() - this.clock.now().getTime();
+    if (wait > MAX_SLOT_WAIT_MS) {
+      // Due a little early; the rest of the wait is the short one above.
+      throw new Deferred(new Date(at.getTime() - WAKE_EARLY_MS), {
+        method,
+        at: at.toISOString(),
+      });
+    }
+    if (wait > 0) await this.clock.sleep(wait);
     try {
       return await fn();
     } catch (err) {
@@ -171,7 +229,7 @@ export class FocusSyncService {
           workspaceId: block.workspaceId,
           until: until.toISOString(),
         });
-        throw new Paused(until);
+        throw new Deferred(until);
       }
       throw err;
     }
@@ -181,6 +239,11 @@ export class FocusSyncService {
     const person = await this.people.getById(block.personId);
     return this.people.userToken(person);
   }
+}
+
+/** The pacing slot a job carries from its last run, until the call it was taken for uses it. */
+interface SlotHolder {
+  held?: FocusJob['slot'];
 }
 
 function sameStatus(a: SlackStatus, b: AppliedStatus): boolean {

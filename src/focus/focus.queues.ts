@@ -14,4 +14,6 @@ export interface FocusConnectedJob {
 
 export interface FocusJob {
   blockId: string;
+  /** A pacing slot this job already holds (SlackRateGate.reserve), used by its next call. */
+  slot?: { method: string; at: string };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
+import { updateReturning } from '../database/returning';
 import { FocusBlockEntity } from './focus-block.entity';
 
 const LIVE = ['scheduled', 'active'] as const;
@@ -78,6 +79,29 @@ export class FocusRepository {
 
   async ruleHasBlockAt(ruleId: string, startsAt: Date): Promise<boolean> {
     return (await this.repo.countBy({ ruleId, startsAt })) > 0;
+  }
+
+  /**
+   * Takes the block's sync lease (start and end syncs of one block never interleave); false
+   * while another sync holds an unexpired one.
+   */
+  async acquireSyncLease(id: string, leaseId: string, now: Date, until: Date): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
+      this.repo.manager,
+      `UPDATE focus_blocks SET sync_lease_id = $2, sync_lease_until = $3
+        WHERE id = $1 AND (sync_lease_until IS NULL OR sync_lease_until <= $4)
+        RETURNING id`,
+      [id, leaseId, until, now],
+    );
+    return rows.length === 1;
+  }
+
+  async releaseSyncLease(id: string, leaseId: string): Promise<void> {
+    await this.repo.query(
+      `UPDATE focus_blocks SET sync_lease_id = NULL, sync_lease_until = NULL
+        WHERE id = $1 AND sync_lease_id = $2`,
+      [id, leaseId],
+    );
   }
 
   findById(id: string): Promise<FocusBlockEntity | null> {

@@ -211,12 +211,8 @@ export class FocusService {
       await this.focus.update(block.id, { state: 'cancelled' });
     } else {
       await this.focus.update(block.id, { endsAt: now });
-      // Its own key: the block's scheduled end job (key = block id) still waits for the old end.
-      await this.jobs.send<FocusJob>(
-        FOCUS_QUEUES.end,
-        { blockId: block.id },
-        { singletonKey: `${block.id}:now` },
-      );
+      // Ends now; the block's scheduled end job, still waiting for the old end, finds it ended.
+      await this.jobs.send<FocusJob>(FOCUS_QUEUES.end, { blockId: block.id });
     }
     return (await this.focus.findById(block.id))!;
   }

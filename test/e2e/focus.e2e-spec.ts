@@ -50,6 +50,23 @@ describe('/focus', () => {
       body: JSON.stringify({ profile: { status_text, status_emoji, status_expiration: 0 } }),
     });
 
+  /**
+   * No focus sync is running or due: the Slack calls of earlier tests are over, so a fault a
+   * test injects next is met by the call it means.
+   */
+  const settled = () =>
+    eventually(
+      async () => {
+        const [{ n }] = await ds.query(
+          `SELECT count(*)::int AS n FROM pgboss.job
+            WHERE name IN ('focus.start', 'focus.end') AND state IN ('created', 'retry', 'active')
+              AND start_after <= now()`,
+        );
+        return n === 0;
+      },
+      { what: 'focus sync to settle' },
+    );
+
   beforeAll(async () => {
     const rows: { slack_user_id: string }[] = await ds.query(
       `SELECT slack_user_id FROM people WHERE user_token_enc IS NOT NULL`,
@@ -266,7 +283,57 @@ describe('/focus', () => {
     await focus(w.members.desk[2], 'off').expect(200);
   });
 
+  it('"End now" while the start is half-applied waits for it, then undoes all of it', async () => {
+    const user = w.members.desk[1];
+    await settled();
+    await setOwnStatus(user, 'Back at 2', ':clock2:');
+    w.slack.clearCalls();
+    const held = w.slack.hold('users.profile.set');
+    await focus(user, '30m').expect(200);
+    // The start has kept the status and its users.profile.set hangs at Slack.
+    await held.arrived;
+    await focus(user, 'off').expect(200);
+    const [{ id }] = await ds.query(
+      `SELECT b.id FROM focus_blocks b JOIN people p ON p.id = b.person_id
+        WHERE p.slack_user_id = $1 ORDER BY b.created_at DESC LIMIT 1`,
+      [user],
+    );
+    // The end cannot take the block while the start holds it: it is queued again.
+    await eventually(
+      async () => {
+        const [{ n }] = await ds.query(
+          `SELECT count(*)::int AS n FROM pgboss.job
+            WHERE name = 'focus.end' AND data->>'blockId' = $1 AND state = 'completed'`,
+          [id],
+        );
+        return n >= 1;
+      },
+      { what: 'the end to find the block busy' },
+    );
+    expect(w.slack.calls('dnd.endSnooze')).toHaveLength(0);
+    held.release();
+    await eventually(
+      async () => {
+        const [row] = await ds.query(`SELECT state FROM focus_blocks WHERE id = $1`, [id]);
+        return row.state === 'ended';
+      },
+      { what: 'the block to end' },
+    );
+    // Applied in full, then undone in full, in that order.
+    expect(w.slack.calls().map((c) => c.method)).toEqual([
+      'users.profile.get',
+      'users.profile.set',
+      'dnd.setSnooze',
+      'dnd.endSnooze',
+      'users.profile.get',
+      'users.profile.set',
+    ]);
+    expect(w.slack.user(user)!.profile.status_text).toBe('Back at 2');
+    expect(w.slack.user(user)!.dnd.snoozeEndtime).toBeNull();
+  });
+
   it('honours 429 Retry-After per method for the whole workspace, and applies each block once', async () => {
+    await settled();
     w.slack.clearCalls();
     w.slack.failNext('users.profile.set', { retryAfter: 30 });
     const user = w.members.desk[3];
@@ -283,6 +350,7 @@ describe('/focus', () => {
     // Another agent's block in the same workspace waits too: no users.profile.set before Retry-After.
     await focus(w.members.desk[0], '20m').expect(200);
     // Its start is re-queued for when the pause ends instead of calling Slack now.
+    let lastSeen = '';
     await eventually(
       async () => {
         const rows: { start_after: Date; until: Date }[] = await ds.query(
@@ -291,9 +359,13 @@ describe('/focus', () => {
             WHERE j.name = 'focus.start' AND j.state = 'created' AND b.source = 'command'
               AND b.state IN ('scheduled', 'active') AND p.method = 'users.profile.set'`,
         );
+        lastSeen = JSON.stringify(rows);
         return rows.length === 2 && rows.every((r) => new Date(r.start_after) >= new Date(r.until));
       },
-      { what: 'both starts waiting for Retry-After', timeoutMs: 25_000 },
+      {
+        what: () => `both starts waiting for Retry-After (last seen: ${lastSeen})`,
+        timeoutMs: 25_000,
+      },
     );
     // One users.profile.set in all: the one that got the 429.
     expect(w.slack.calls('users.profile.set').map((c) => c.status)).toEqual([429]);

@@ -4,7 +4,10 @@
  */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 15_000, what = 'condition' }: { timeoutMs?: number; what?: string } = {},
+  {
+    timeoutMs = 15_000,
+    what = 'condition',
+  }: { timeoutMs?: number; what?: string | (() => string) } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -16,7 +19,10 @@ export async function eventually<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      const described = typeof what === 'function' ? what() : what;
+      throw new Error(
+        `Timed out waiting for ${described}${lastError ? `: ${String(lastError)}` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

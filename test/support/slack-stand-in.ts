@@ -303,6 +303,7 @@ export class SlackStandIn {
   private readonly responsePosts: ResponseUrlPost[] = [];
   private readonly callLog: CallRecord[] = [];
   private readonly faults = new Map<string, Array<Fault & { remaining: number }>>();
+  private readonly holds = new Map<string, Array<{ arrived(): void; released: Promise<void> }>>();
   private readonly limits = new Map<string, { perMinute: number; retryAfterSeconds?: number }>();
   private readonly windows = new Map<string, number[]>();
   private readonly retryAfterUntil = new Map<string, number>();
@@ -502,6 +503,21 @@ export class SlackStandIn {
     this.faults.set(method, queue);
   }
 
+  /**
+   * The next call of `method` stays unanswered (as a slow Slack would leave it) until
+   * `release()`; `arrived` resolves when the call has come in.
+   */
+  hold(method: string): { arrived: Promise<void>; release(): void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrivedP = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const queue = this.holds.get(method) ?? [];
+    queue.push({ arrived, released });
+    this.holds.set(method, queue);
+    return { arrived: arrivedP, release };
+  }
+
   /** Per API method per workspace, as Slack counts (the app is implicit: there is one). */
   setRateLimit(method: string, limit: { perMinute: number; retryAfterSeconds?: number }): void {
     this.limits.set(method, limit);
@@ -583,6 +599,11 @@ export class SlackStandIn {
   }
 
   private async handleApi(method: string, req: IncomingMessage, url: URL, res: ServerResponse) {
+    const hold = this.holds.get(method)?.shift();
+    if (hold) {
+      hold.arrived();
+      await hold.released;
+    }
     const now = this.clock();
     const raw = await readBody(req);
     const contentType = String(req.headers['content-type'] ?? '');

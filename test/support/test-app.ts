@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.factory';
 import { Clock } from '../../src/common/clock';
+import { PACED_METHODS } from '../../src/slack/slack-tiers';
 import { createLogger } from '../../src/common/logging';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 import { SlackStandIn } from './slack-stand-in';
@@ -32,6 +33,9 @@ export interface TestApp {
   rawLogs: string[];
   close(): Promise<void>;
 }
+
+/** What the app is told the stand-in allows, per paced method and minute. */
+export const STAND_IN_METHOD_RATES = PACED_METHODS.map((m) => `${m}=6000`).join(',');
 
 export interface TestAppOptions {
   /** Extra environment, e.g. SLACK_BOT_TOKEN; SLACK_API_URL points at `slack` when given. */
@@ -64,6 +68,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ? {
           SLACK_API_URL: options.slack.apiUrl,
           SLACK_OAUTH_AUTHORIZE_URL: options.slack.authorizeUrl,
+          // The stand-in limits a method only when a test says so (setRateLimit); pacing the
+          // app to Slack's real tiers (20 dnd.setSnooze a minute) would only slow the suite.
+          // Tests of pacing set their own rates.
+          SLACK_METHOD_RATES: STAND_IN_METHOD_RATES,
         }
       : {}),
     ...options.env,

@@ -3,14 +3,19 @@ import { Job, JobHandler } from '../../jobs/job.decorator';
 import { FocusSyncService } from '../focus-sync.service';
 import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
 
-/** Focus sync at a block's end (one job per block; stately, so replicas never run it twice at once). */
+/**
+ * Focus sync at a block's end. pg-boss hands each job to one replica; the block's sync lease
+ * keeps a re-queued or duplicate job from overlapping another sync of the same block. Failures
+ * (Slack 5xx, network) retry with backoff: 5 s, 10 s, 20 s... up to 8 times.
+ */
 @Injectable()
 @Job({
   queue: FOCUS_QUEUES.end,
-  policy: 'stately',
   retryLimit: 8,
   retryDelaySeconds: 5,
   retryBackoff: true,
+  // Thousands of blocks can start at 9:00; Slack's tiers, not the queue, should be the limit.
+  batchSize: 50,
 })
 export class FocusEndJob implements JobHandler<FocusJob> {
   constructor(private readonly sync: FocusSyncService) {}
