@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
+import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
 import { TokenCipher } from '../common/token-cipher';
 import { WorkspaceEntity } from './workspace.entity';
@@ -28,11 +29,22 @@ export interface WorkspaceSettings {
 export const DEFAULT_FOCUS_STATUS_TEXT = 'Heads-down, please come back later';
 export const DEFAULT_FOCUS_STATUS_EMOJI = ':no_bell:';
 
+/**
+ * How long a workspace found by Slack team id is reused. Every Slack request looks its workspace
+ * up (Bolt's authorize, then the listener); this process drops an entry as soon as it writes the
+ * workspace (install, settings), so the TTL only bounds what another replica's write takes to show.
+ */
+export const SLACK_TEAM_CACHE_MS = 30_000;
+
 @Injectable()
 export class WorkspacesService {
+  /** Found workspaces only: a team that is not installed yet is looked up again next time. */
+  private readonly bySlackTeam = new Map<string, { workspace: WorkspaceEntity; until: number }>();
+
   constructor(
     private readonly workspaces: WorkspacesRepository,
     private readonly cipher: TokenCipher,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -42,8 +54,15 @@ export class WorkspacesService {
     return workspace;
   }
 
-  findBySlackTeamId(slackTeamId: string): Promise<WorkspaceEntity | null> {
-    return this.workspaces.findBySlackTeamId(slackTeamId);
+  async findBySlackTeamId(slackTeamId: string): Promise<WorkspaceEntity | null> {
+    const now = this.clock.now().getTime();
+    const cached = this.bySlackTeam.get(slackTeamId);
+    if (cached && cached.until > now) return cached.workspace;
+    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    if (workspace)
+      this.bySlackTeam.set(slackTeamId, { workspace, until: now + SLACK_TEAM_CACHE_MS });
+    else this.bySlackTeam.delete(slackTeamId);
+    return workspace;
   }
 
   /** The operator names a workspace by Slack team id, or gets the only one there is. */
@@ -71,12 +90,19 @@ export class WorkspacesService {
     return candidates[0];
   }
 
-  saveInstallation(installation: Installation, manager?: EntityManager): Promise<WorkspaceEntity> {
+  async saveInstallation(
+    installation: Installation,
+    manager?: EntityManager,
+  ): Promise<WorkspaceEntity> {
     const { botToken, ...rest } = installation;
-    return this.workspaces.saveInstallation(
+    this.bySlackTeam.delete(installation.slackTeamId);
+    const saved = await this.workspaces.saveInstallation(
       { ...rest, botTokenEnc: this.cipher.encrypt(botToken) },
       manager,
     );
+    // Again once written: a lookup in between may have cached the row being replaced.
+    this.bySlackTeam.delete(installation.slackTeamId);
+    return saved;
   }
 
   botToken(workspace: WorkspaceEntity): string | undefined {
@@ -103,6 +129,8 @@ export class WorkspacesService {
   }
 
   async updateSettings(workspaceId: string, patch: SettingsPatch): Promise<WorkspaceSettings> {
-    return this.settingsOf(await this.workspaces.updateSettings(workspaceId, patch));
+    const workspace = await this.workspaces.updateSettings(workspaceId, patch);
+    this.bySlackTeam.delete(workspace.slackTeamId);
+    return this.settingsOf(workspace);
   }
 }
