@@ -1,7 +1,9 @@
 /**
  * Response content: what was answered, with the round and a team snapshot only. No column here
- * identifies a person, and no query here reads participation. Aggregates (tallies and group
- * sizes) are computed once when a round closes; results read only those and comments.
+ * identifies a person, and no read here touches participation; the one write that does
+ * (`claimAndRecord`: whether someone answered, and what, in one atomic statement) returns
+ * neither ids nor content. Aggregates (tallies and group sizes) are computed once when a round
+ * closes; results read only those and comments.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -15,6 +17,8 @@ export interface AnswerInput {
   /** text questions. */
   comment?: string;
 }
+
+export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited' | 'closed';
 
 export interface TallyRow {
   roundId: string;
@@ -34,28 +38,50 @@ export interface GroupSizeRow {
 export class ResponsesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async record(
-    manager: EntityManager,
+  /**
+   * The whole write of an answer, as one statement (atomic without BEGIN/COMMIT, one round trip):
+   * a share lock on the round while it is open — so a close waits for answers in flight, and an
+   * answer arriving after a close sees it and lands nowhere — then the person's participation
+   * flag flipped once, then the response and its answers under a fresh random id. The flag and
+   * the content share this statement's transaction id until close rewrites them (see
+   * `reshuffle`); the statement returns no id, so the caller cannot link them either.
+   */
+  async claimAndRecord(
     roundId: string,
+    personId: string,
     teamId: string | null,
     answers: AnswerInput[],
-  ): Promise<void> {
-    const [{ id }] = await manager.query(
-      `INSERT INTO responses (round_id, team_id) VALUES ($1, $2) RETURNING id`,
-      [roundId, teamId],
-    );
-    await manager.query(
-      `INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
-       SELECT $1, $2, $3, q, v, c FROM unnest($4::varchar[], $5::varchar[], $6::text[]) AS t(q, v, c)`,
-      [
-        id,
-        roundId,
-        teamId,
-        answers.map((a) => a.questionId),
-        answers.map((a) => a.value ?? null),
-        answers.map((a) => a.comment ?? null),
-      ],
-    );
+  ): Promise<ResponseClaim> {
+    const [row]: { open: boolean; claimed: boolean; invited: boolean }[] =
+      await this.dataSource.query(
+        `WITH open_round AS (
+           SELECT id FROM rounds WHERE id = $1 AND status = 'open' FOR SHARE
+         ), claim AS (
+           UPDATE round_invitations SET responded = true
+            WHERE round_id = (SELECT id FROM open_round) AND person_id = $2 AND NOT responded
+           RETURNING round_id
+         ), response AS (
+           INSERT INTO responses (round_id, team_id) SELECT round_id, $3 FROM claim RETURNING id
+         ), content AS (
+           INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
+           SELECT response.id, $1, $3, q, v, c
+             FROM response, unnest($4::varchar[], $5::varchar[], $6::text[]) AS t(q, v, c)
+         )
+         SELECT EXISTS (SELECT 1 FROM open_round) AS open,
+                EXISTS (SELECT 1 FROM claim) AS claimed,
+                EXISTS (SELECT 1 FROM round_invitations WHERE round_id = $1 AND person_id = $2) AS invited`,
+        [
+          roundId,
+          personId,
+          teamId,
+          answers.map((a) => a.questionId),
+          answers.map((a) => a.value ?? null),
+          answers.map((a) => a.comment ?? null),
+        ],
+      );
+    if (!row.open) return 'closed';
+    if (row.claimed) return 'claimed';
+    return row.invited ? 'already_answered' : 'not_invited';
   }
 
   /** Computes the round's aggregates once, at close. */

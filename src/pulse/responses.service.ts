@@ -1,14 +1,12 @@
 /**
- * Recording an answer. Participation (whether) and content (what) are written in one
- * transaction, in separate tables that nothing joins; a second answer by the same person to
- * the same round is refused. The DM is updated afterwards, outside that transaction.
+ * Recording an answer. Participation (whether) and content (what) are written in one atomic
+ * statement, in separate tables that nothing joins; a second answer by the same person to the
+ * same round is refused. The DM is updated afterwards, by a job queued after that write.
  */
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
 import { JobsService } from '../jobs/jobs.service';
-import { PeopleService } from '../people/people.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RoundEntity } from './entities/round.entity';
 import { PULSE_QUEUES, RoundPersonJob } from './pulse.queues';
@@ -16,7 +14,6 @@ import type { QuestionDef } from './pulse.types';
 import { possibleValues } from './results/pulse-statistics';
 import { AnswerInput, ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
-import { SurveysRepository } from './surveys.repository';
 
 export type SubmitOutcome =
   | { status: 'recorded'; round: RoundEntity }
@@ -43,12 +40,9 @@ export class ResponsesService {
   constructor(
     private readonly rounds: RoundsRepository,
     private readonly responses: ResponsesRepository,
-    private readonly surveys: SurveysRepository,
-    private readonly people: PeopleService,
     private readonly workspaces: WorkspacesService,
     private readonly jobs: JobsService,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
   ) {}
 
   /** A round as its invitee sees it (to render the modal); null when they were not invited. */
@@ -57,22 +51,18 @@ export class ResponsesService {
     slackUserId: string,
     roundId: string,
   ): Promise<InvitationView | null> {
-    const identity = await this.identify(slackTeamId, slackUserId);
-    if (!identity) return null;
-    const round = await this.rounds.findInWorkspace(identity.workspaceId, roundId);
-    const invitation = round ? await this.rounds.findInvitation(round.id, identity.personId) : null;
-    const survey = round
-      ? await this.surveys.findInWorkspace(identity.workspaceId, round.surveyId)
-      : null;
-    if (!round || !invitation || !survey) return null;
-    const settings = await this.workspaces.getSettings(identity.workspaceId);
+    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    if (!workspace) return null;
+    const found = await this.rounds.findInvitationBySlackUser(workspace.id, slackUserId, roundId);
+    if (!found) return null;
+    const { round } = found;
     return {
       round,
-      personId: identity.personId,
-      teamId: identity.teamId,
-      title: survey.title,
-      k: Math.max(round.k, settings.anonymityThreshold),
-      responded: invitation.responded,
+      personId: found.personId,
+      teamId: found.teamId,
+      title: found.surveyTitle,
+      k: Math.max(round.k, this.workspaces.settingsOf(workspace).anonymityThreshold),
+      responded: found.responded,
       open: round.status === 'open' && round.closesAt > this.clock.now(),
     };
   }
@@ -101,12 +91,12 @@ export class ResponsesService {
     const { round } = invitation;
     if (!invitation.open) return { status: 'closed', round };
     const answers = validateAnswers(round.questions, given);
-    const claim = await this.dataSource.transaction(async (m) => {
-      const claimed = await this.rounds.claimResponse(m, round.id, invitation.personId);
-      if (claimed === 'claimed')
-        await this.responses.record(m, round.id, invitation.teamId, answers);
-      return claimed;
-    });
+    const claim = await this.responses.claimAndRecord(
+      round.id,
+      invitation.personId,
+      invitation.teamId,
+      answers,
+    );
     if (claim === 'not_invited') return { status: 'not_invited' };
     if (claim === 'closed') return { status: 'closed', round };
     if (claim === 'already_answered') return { status: 'already_answered', round };
@@ -117,15 +107,6 @@ export class ResponsesService {
     });
     this.logger.log({ msg: 'response recorded', roundId: round.id });
     return { status: 'recorded', round };
-  }
-
-  private async identify(slackTeamId: string, slackUserId: string) {
-    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
-    const person = workspace
-      ? await this.people.findBySlackUserId(workspace.id, slackUserId)
-      : null;
-    if (!workspace || !person) return null;
-    return { workspaceId: workspace.id, personId: person.id, teamId: person.teamId };
   }
 }
 

@@ -19,8 +19,17 @@ export interface Invitation {
   remindedAt: Date | null;
 }
 
-export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited' | 'closed';
+/** A person's invitation to a round, with what the answer path needs around it. */
+export interface InvitationLookup {
+  round: RoundEntity;
+  personId: string;
+  /** The person's team now: the snapshot an answer is stored with. */
+  teamId: string | null;
+  responded: boolean;
+  surveyTitle: string;
+}
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 interface InvitationRow {
   round_id: string;
   person_id: string;
@@ -42,6 +51,39 @@ const toInvitation = (r: InvitationRow): Invitation => ({
   responded: r.responded,
   remindedAt: r.reminded_at,
 });
+
+interface RoundRow {
+  id: string;
+  survey_id: string;
+  workspace_id: string;
+  status: RoundEntity['status'];
+  questions: RoundEntity['questions'];
+  k: number;
+  occurrence: string | null;
+  opened_at: Date;
+  closes_at: Date;
+  closed_at: Date | null;
+  invited: number | null;
+  responded: number | null;
+  reminder_sent_at: Date | null;
+}
+
+const toRound = (r: RoundRow): RoundEntity =>
+  Object.assign(new RoundEntity(), {
+    id: r.id,
+    surveyId: r.survey_id,
+    workspaceId: r.workspace_id,
+    status: r.status,
+    questions: r.questions,
+    k: r.k,
+    occurrence: r.occurrence,
+    openedAt: r.opened_at,
+    closesAt: r.closes_at,
+    closedAt: r.closed_at,
+    invited: r.invited,
+    responded: r.responded,
+    reminderSentAt: r.reminder_sent_at,
+  });
 
 @Injectable()
 export class RoundsRepository {
@@ -139,39 +181,49 @@ export class RoundsRepository {
     ]);
   }
 
+  /**
+   * The invitation of the person with this Slack user id to a round of the workspace, with the
+   * round and its survey's title, in one query: every Slack answer starts here. Null when the
+   * person, the round or the invitation does not exist (or the round id is not one).
+   */
+  async findInvitationBySlackUser(
+    workspaceId: string,
+    slackUserId: string,
+    roundId: string,
+  ): Promise<InvitationLookup | null> {
+    if (!UUID.test(roundId)) return null;
+    const rows: (RoundRow & {
+      person_id: string;
+      person_team_id: string | null;
+      invitation_responded: boolean;
+      survey_title: string;
+    })[] = await this.repo.query(
+      `SELECT r.*, p.id AS person_id, p.team_id AS person_team_id,
+              i.responded AS invitation_responded, s.title AS survey_title
+         FROM people p
+         JOIN round_invitations i ON i.person_id = p.id AND i.round_id = $3
+         JOIN rounds r ON r.id = i.round_id AND r.workspace_id = $1
+         JOIN surveys s ON s.id = r.survey_id AND s.workspace_id = $1
+        WHERE p.workspace_id = $1 AND p.slack_user_id = $2`,
+      [workspaceId, slackUserId, roundId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      round: toRound(row),
+      personId: row.person_id,
+      teamId: row.person_team_id,
+      responded: row.invitation_responded,
+      surveyTitle: row.survey_title,
+    };
+  }
+
   async findInvitation(roundId: string, personId: string): Promise<Invitation | null> {
     const rows: InvitationRow[] = await this.repo.query(
       `SELECT * FROM round_invitations WHERE round_id = $1 AND person_id = $2`,
       [roundId, personId],
     );
     return rows[0] ? toInvitation(rows[0]) : null;
-  }
-
-  /** Marks the person as having answered, once. The caller writes the response in the same transaction. */
-  async claimResponse(
-    manager: EntityManager,
-    roundId: string,
-    personId: string,
-  ): Promise<ResponseClaim> {
-    // A share lock on the round: a close waits for answers in flight, and an answer arriving
-    // after a close sees it, so no answer lands outside the closed round's aggregates.
-    const [round]: { status: string }[] = await manager.query(
-      `SELECT status FROM rounds WHERE id = $1 FOR SHARE`,
-      [roundId],
-    );
-    if (round?.status !== 'open') return 'closed';
-    const updated = await updateReturning(
-      manager,
-      `UPDATE round_invitations SET responded = true
-        WHERE round_id = $1 AND person_id = $2 AND NOT responded RETURNING person_id`,
-      [roundId, personId],
-    );
-    if (updated.length === 1) return 'claimed';
-    const existing: unknown[] = await manager.query(
-      `SELECT 1 FROM round_invitations WHERE round_id = $1 AND person_id = $2`,
-      [roundId, personId],
-    );
-    return existing.length === 1 ? 'already_answered' : 'not_invited';
   }
 
   async recordDelivery(

@@ -4,6 +4,8 @@
  * (complementary) suppression in the team breakdown.
  */
 import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { ResponsesService } from '../../src/pulse/responses.service';
 import { eventually } from '../support/eventually';
 import { deliveredTo, pulseWorld, PulseWorld, submitModal } from '../support/pulse-world';
 
@@ -186,6 +188,47 @@ describe('a pulse round through Slack', () => {
       // promoters 10,9,9,10 = 4/7, detractors 6,3 = 2/7 → 28.6
       expect(alphaEnps).toMatchObject({ n: 7, enps: 28.6 });
       expect(res.body.respondents).toBe(16);
+    });
+  });
+
+  describe('an answer racing a close, or claiming an invitation that does not exist', () => {
+    it('is refused as closed when the round closed after its invitation was looked up, and writes nothing', async () => {
+      const { roundId } = await openRound(['alpha']);
+      const responses = w.t.app.get(ResponsesService);
+      const invitation = await responses.invitationFor(w.teamId, w.members.alpha[0], roundId);
+      expect(invitation).toMatchObject({ open: true, responded: false });
+      await request(w.t.url).post(`/api/rounds/${roundId}/close`).set(w.admin).expect(200);
+      const outcome = await responses.submitTo(invitation!, [
+        { questionId: 'workload', value: '4' },
+        { questionId: 'enps', value: '9' },
+      ]);
+      expect(outcome.status).toBe('closed');
+      const [{ responses: written, claimed }] = await w.t.app.get(DataSource).query(
+        `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
+                (SELECT count(*)::int FROM round_invitations WHERE round_id = $1 AND responded) AS claimed`,
+        [roundId],
+      );
+      expect({ written, claimed }).toEqual({ written: 0, claimed: 0 });
+    });
+
+    it('is refused as not invited when the person behind the lookup is not invited, and writes nothing', async () => {
+      const { roundId } = await openRound(['alpha']);
+      const responses = w.t.app.get(ResponsesService);
+      const invitation = await responses.invitationFor(w.teamId, w.members.alpha[1], roundId);
+      const bravo = await responses.invitationFor(w.teamId, w.members.bravo[0], roundId);
+      expect(bravo).toBeNull();
+      const [{ id: bravoId }] = await w.t.app
+        .get(DataSource)
+        .query(`SELECT id FROM people WHERE slack_user_id = $1`, [w.members.bravo[0]]);
+      const outcome = await responses.submitTo({ ...invitation!, personId: bravoId }, [
+        { questionId: 'workload', value: '4' },
+        { questionId: 'enps', value: '9' },
+      ]);
+      expect(outcome.status).toBe('not_invited');
+      const [{ n }] = await w.t.app
+        .get(DataSource)
+        .query(`SELECT count(*)::int AS n FROM responses WHERE round_id = $1`, [roundId]);
+      expect(n).toBe(0);
     });
   });
 });
