@@ -132,7 +132,7 @@ export class FocusSyncService {
       const current = await this.call(block, slots, 'users.profile.get', () =>
         this.slack.getProfileStatus(token),
       );
-      if (sameStatus(current, applied) && block.keptStatus) {
+      if (stillOurs(current, applied, this.clock.now()) && block.keptStatus) {
         await this.call(block, slots, 'users.profile.set', () =>
           this.slack.setProfileStatus(token, restorable(block.keptStatus!, this.clock.now())),
         );
@@ -246,8 +246,16 @@ interface SlotHolder {
   held?: FocusJob['slot'];
 }
 
-function sameStatus(a: SlackStatus, b: AppliedStatus): boolean {
-  return a.status_text === b.status_text && a.status_emoji === b.status_emoji;
+/**
+ * Compare-and-set: the status is still the one Pulsedesk set — or empty because Slack expired
+ * it at the block's end (status_expiration), which is how a block usually ends.
+ */
+function stillOurs(current: SlackStatus, applied: AppliedStatus, now: Date): boolean {
+  if (current.status_text === applied.status_text && current.status_emoji === applied.status_emoji)
+    return true;
+  const expired =
+    applied.status_expiration > 0 && applied.status_expiration * 1000 <= now.getTime() + 1_000;
+  return expired && current.status_text === '' && current.status_emoji === '';
 }
 
 /** A kept status whose own expiry has passed comes back empty rather than already expired. */

@@ -8,7 +8,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import PgBoss from 'pg-boss';
@@ -27,7 +27,7 @@ export interface SendOptions {
 }
 
 @Injectable()
-export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobsService.name);
   private readonly boss: PgBoss;
   private started = false;
@@ -56,7 +56,12 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the application's shutdown hooks, because TypeORM closes the DataSource in its own:
+   * a handler still running must be able to finish its writes (a focus sync releasing its
+   * lease, a step recorded after its Slack call) before the pools close.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     // Graceful: running handlers finish (up to the timeout) before the pool closes.

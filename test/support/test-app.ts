@@ -3,7 +3,7 @@
  * stand-in, real HTTP on 127.0.0.1. The app is built by the same createApp() as production.
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -87,7 +87,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp({
     config,
     databaseUrl: db.url,
-    encryptionKey: randomBytes(32),
+    // One key per database, as replicas of one deployment share ENCRYPTION_KEY: a second app
+    // on the same database (a replica, a restart) reads the tokens the first one stored.
+    encryptionKey: createHash('sha256').update(`pulsedesk-test-key:${db.url}`).digest(),
     clock: options.clock,
     logger: createLogger(config.logLevel, sink),
   });
