@@ -68,7 +68,10 @@ export class FocusSyncService {
       const now = this.clock.now();
       // Cancelled, ended, or already over before it could start: nothing to apply.
       if (block.state === 'cancelled' || block.state === 'ended' || block.endsAt <= now) return;
-      if (block.appliedStatus?.snoozed) return;
+      const endSeconds = Math.floor(block.endsAt.getTime() / 1000);
+      // Applied for this end already (a duplicate or late job).
+      if (block.appliedStatus?.snoozed && block.appliedStatus.status_expiration === endSeconds)
+        return;
       const token = await this.userToken(block);
       if (!token) return; // Applied when the agent connects Slack (resumeAfterConnect).
       let kept = block.keptStatus;
@@ -86,7 +89,7 @@ export class FocusSyncService {
             ? `${settings.focusStatusText} (${block.note})`.slice(0, 100)
             : settings.focusStatusText,
           status_emoji: settings.focusStatusEmoji,
-          status_expiration: Math.floor(block.endsAt.getTime() / 1000),
+          status_expiration: endSeconds,
         };
         await this.call(block, slots, 'users.profile.set', () =>
           this.slack.setProfileStatus(token, status),
@@ -97,6 +100,24 @@ export class FocusSyncService {
           appliedAt: this.clock.now(),
           state: 'active',
         });
+      } else if (applied.status_expiration !== endSeconds) {
+        // The block grew (another /focus merged into it): the status and the snooze must last
+        // to the new end — the status only if it is still the one Pulsedesk set.
+        const current = await this.call(block, slots, 'users.profile.get', () =>
+          this.slack.getProfileStatus(token),
+        );
+        const grown = { ...applied, status_expiration: endSeconds, snoozed: false };
+        if (stillOurs(current, applied, this.clock.now())) {
+          await this.call(block, slots, 'users.profile.set', () =>
+            this.slack.setProfileStatus(token, {
+              status_text: grown.status_text,
+              status_emoji: grown.status_emoji,
+              status_expiration: grown.status_expiration,
+            }),
+          );
+        }
+        applied = grown;
+        await this.focus.update(block.id, { appliedStatus: applied });
       }
       await this.call(block, slots, 'dnd.setSnooze', () =>
         // Minutes left when the call is made (a paced call can come a little after the start).

@@ -127,6 +127,26 @@ export class FocusRepository {
     });
   }
 
+  /**
+   * The person's own live blocks overlapping or touching [from, to], locked for the merge that
+   * follows (two /focus at once from one agent become one block, not two).
+   */
+  ownTouching(
+    manager: EntityManager,
+    personId: string,
+    from: Date,
+    to: Date,
+  ): Promise<FocusBlockEntity[]> {
+    return manager
+      .createQueryBuilder(FocusBlockEntity, 'b')
+      .setLock('pessimistic_write')
+      .where('b.person_id = :personId', { personId })
+      .andWhere('b.state IN (:...live)', { live: [...LIVE] })
+      .andWhere('b.starts_at <= :to AND b.ends_at >= :from', { from, to })
+      .orderBy('b.starts_at', 'ASC')
+      .getMany();
+  }
+
   /** The person's live blocks that have not ended yet, soonest first. */
   upcomingFor(personId: string, now: Date): Promise<FocusBlockEntity[]> {
     return this.repo.find({
@@ -142,8 +162,12 @@ export class FocusRepository {
     });
   }
 
-  async update(id: string, patch: Partial<FocusBlockEntity>): Promise<void> {
-    await this.repo.update({ id }, patch);
+  async update(
+    id: string,
+    patch: Partial<FocusBlockEntity>,
+    manager: EntityManager = this.repo.manager,
+  ): Promise<void> {
+    await manager.update(FocusBlockEntity, { id }, patch);
   }
 
   async recordRefusal(

@@ -3,7 +3,7 @@
  * now. Slack sync happens in jobs queued with the write (focus-sync.service.ts).
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
@@ -13,7 +13,7 @@ import { PeopleService } from '../people/people.service';
 import { TeamsService } from '../teams/teams.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { checkCoverage } from './coverage';
-import { FocusBlockEntity } from './focus-block.entity';
+import { FocusBlockEntity, FocusSource } from './focus-block.entity';
 import { FOCUS_QUEUES, FocusJob } from './focus.queues';
 import { FocusRepository, FocusRule } from './focus.repository';
 import { DateTime } from 'luxon';
@@ -57,7 +57,8 @@ export function occurrences(
 }
 
 export type CreateOutcome =
-  | { status: 'created'; block: FocusBlockEntity; connected: boolean }
+  /** `merged`: the request overlapped one of the agent's own blocks, which now covers both. */
+  | { status: 'created'; block: FocusBlockEntity; connected: boolean; merged: boolean }
   | { status: 'refused'; nextFit: Date | null; minOnDuty: number };
 
 @Injectable()
@@ -120,6 +121,11 @@ export class FocusService {
         await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, this.clock.now());
         return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
       }
+      const own = await this.focus.ownTouching(m, person.id, input.start, input.end);
+      if (own.length > 0) {
+        const block = await this.merge(m, own, input);
+        return { status: 'created', block, connected: person.userTokenEnc !== null, merged: true };
+      }
       const block = await this.focus.insert(m, {
         workspaceId: person.workspaceId,
         personId: person.id,
@@ -139,8 +145,64 @@ export class FocusService {
         { blockId: block.id },
         { manager: m, startAfter: block.endsAt, singletonKey: block.id },
       );
-      return { status: 'created', block, connected: person.userTokenEnc !== null };
+      return { status: 'created', block, connected: person.userTokenEnc !== null, merged: false };
     });
+  }
+
+  /**
+   * Overlapping blocks of one agent merge: the earliest of them grows to cover the request
+   * (and any other unapplied block it now overlaps), so Slack sees one status and one snooze,
+   * kept and restored once. A block already applied in Slack is re-synced for its new end; a
+   * recurring occurrence merged away is recorded as cancelled so the rule does not recreate it.
+   */
+  private async merge(
+    m: EntityManager,
+    own: FocusBlockEntity[],
+    input: { start: Date; end: Date; note: string | null; source: FocusSource; ruleId?: string },
+  ): Promise<FocusBlockEntity> {
+    const [survivor, ...rest] = own;
+    const absorbed = rest.filter((b) => !b.appliedStatus);
+    const startsAt = new Date(
+      Math.min(input.start.getTime(), ...[survivor, ...absorbed].map((b) => b.startsAt.getTime())),
+    );
+    const endsAt = new Date(
+      Math.max(input.end.getTime(), ...[survivor, ...absorbed].map((b) => b.endsAt.getTime())),
+    );
+    for (const b of absorbed) await this.focus.update(b.id, { state: 'cancelled' }, m);
+    if (input.ruleId) {
+      const marker = await this.focus.insert(m, {
+        workspaceId: survivor.workspaceId,
+        personId: survivor.personId,
+        startsAt: input.start,
+        endsAt: input.end,
+        note: input.note,
+        source: input.source,
+        ruleId: input.ruleId,
+      });
+      await this.focus.update(marker.id, { state: 'cancelled' }, m);
+    }
+    await this.focus.update(
+      survivor.id,
+      { startsAt, endsAt, note: survivor.note ?? input.note },
+      m,
+    );
+    if (startsAt < survivor.startsAt || (survivor.appliedStatus && endsAt > survivor.endsAt)) {
+      // An earlier start, or a running block whose status and snooze must now last longer.
+      await this.jobs.send<FocusJob>(
+        FOCUS_QUEUES.start,
+        { blockId: survivor.id },
+        { manager: m, startAfter: startsAt < survivor.startsAt ? startsAt : this.clock.now() },
+      );
+    }
+    if (endsAt > survivor.endsAt) {
+      // The old end job finds the end moved later and does nothing.
+      await this.jobs.send<FocusJob>(
+        FOCUS_QUEUES.end,
+        { blockId: survivor.id },
+        { manager: m, startAfter: endsAt },
+      );
+    }
+    return (await m.findOneBy(FocusBlockEntity, { id: survivor.id }))!;
   }
 
   /**
@@ -194,7 +256,8 @@ export class FocusService {
         source: 'recurring',
         ruleId: rule.id,
       });
-      if (outcome.status === 'created') created.push(outcome.block);
+      // Merged into a block of the agent's own: that block covers the occurrence.
+      if (outcome.status === 'created' && !outcome.merged) created.push(outcome.block);
       else refused.push(start);
     }
     return { created, refused };

@@ -332,6 +332,39 @@ describe('/focus', () => {
     expect(w.slack.user(user)!.dnd.snoozeEndtime).toBeNull();
   });
 
+  it('merges a /focus that overlaps the agent’s running block: one block, its status and snooze made longer', async () => {
+    const user = w.members.desk[2];
+    const token = tokens.get(user)!;
+    await settled();
+    await setOwnStatus(user, 'Reviewing macros', ':memo:');
+    w.slack.clearCalls();
+    await focus(user, '30m').expect(200);
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    const res = await focus(user, '90m escalations').expect(200);
+    expect(res.text).toContain('Merged with your block');
+    const live: { n: number }[] = await ds.query(
+      `SELECT count(*)::int AS n FROM focus_blocks b JOIN people p ON p.id = b.person_id
+        WHERE p.slack_user_id = $1 AND b.state IN ('scheduled', 'active')`,
+      [user],
+    );
+    expect(live[0].n).toBe(1);
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 2, {
+      what: 'the longer snooze',
+    });
+    const snoozes = w.slack.calls('dnd.setSnooze').map((c) => Number(c.params.num_minutes));
+    expect(snoozes[0]).toBe(30);
+    expect(snoozes[1]).toBeGreaterThanOrEqual(89);
+    const expiration = w.slack.user(user)!.profile.status_expiration;
+    expect(Math.abs(expiration - (Date.now() / 1000 + 90 * 60))).toBeLessThan(120);
+    // Read once to keep the prior status, once to check the status is still ours before extending.
+    expect(w.slack.calls('users.profile.get').filter((c) => c.token === token)).toHaveLength(2);
+    await focus(user, 'off').expect(200);
+    await eventually(() => w.slack.user(user)!.profile.status_text === 'Reviewing macros', {
+      what: 'the kept status back',
+    });
+    expect(w.slack.calls('dnd.endSnooze')).toHaveLength(1);
+  });
+
   it('honours 429 Retry-After per method for the whole workspace, and applies each block once', async () => {
     await settled();
     w.slack.clearCalls();

@@ -61,10 +61,13 @@ export function blockCreatedMessage(
   tz: string,
   now: Date,
   connectUrl: string | null,
+  merged = false,
 ): SlackMessage {
-  const line = describe(block, tz, now);
+  // A request overlapping the agent's own block grew that block instead of adding another.
+  const prefix = merged ? 'Merged with your block: ' : '';
+  const line = `${prefix}${describe(block, tz, now)}`;
   return {
-    text: summary(block, tz, now),
+    text: `${prefix}${summary(block, tz, now)}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: line }, accessory: endButton(block, now) },
       ...(connectUrl ? [connectSection(connectUrl)] : []),

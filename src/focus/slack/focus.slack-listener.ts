@@ -111,6 +111,7 @@ export class FocusSlackListener implements SlackListener {
             person.tz,
             now,
             outcome.connected ? null : this.connectUrl,
+            outcome.merged,
           )
         : refusedMessage(outcome.nextFit, outcome.minOnDuty, person.tz, now);
     await ack({ response_type: 'ephemeral', ...message });
