@@ -35,6 +35,12 @@ export interface MethodFigures {
   /** (successes − 1) ÷ (last − first), per minute: the pace while the method had work queued. */
   achievedPerMinute: number;
   ratio: number;
+  /**
+   * The same pace from one minute after the first call on: without the first minute's burst
+   * allowance, i.e. the pace a longer saturation settles at (NaN when it lasted under 70 s).
+   */
+  steadyPerMinute: number;
+  steadyRatio: number;
   /** Most successful calls inside any 60-second window (Slack's limit counts these). */
   busiestMinute: number;
   violations: number;
@@ -56,6 +62,10 @@ export function methodFigures(
   const last = ok[ok.length - 1]?.at ?? NaN;
   const span = last - first;
   const achievedPerMinute = ok.length > 1 && span > 0 ? ((ok.length - 1) / span) * 60_000 : NaN;
+  const later = ok.filter((c) => c.at >= first + 60_000);
+  const laterSpan = last - (later[0]?.at ?? NaN);
+  const steadyPerMinute =
+    later.length > 1 && laterSpan >= 10_000 ? ((later.length - 1) / laterSpan) * 60_000 : NaN;
   return {
     method,
     perMinute,
@@ -71,6 +81,8 @@ export function methodFigures(
     last,
     achievedPerMinute,
     ratio: achievedPerMinute / perMinute,
+    steadyPerMinute,
+    steadyRatio: steadyPerMinute / perMinute,
     busiestMinute: busiestWindow(
       ok.map((c) => c.at),
       60_000,
