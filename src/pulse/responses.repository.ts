@@ -115,7 +115,11 @@ export class ResponsesRepository {
     await manager.query(
       `CREATE TEMP TABLE reshuffled_answers ON COMMIT DROP AS
          SELECT r.new_id, a.team_id, a.question_id, a.value, a.comment
-           FROM answers a JOIN reshuffled_responses r ON r.old_id = a.response_id`,
+           FROM answers a JOIN reshuffled_responses r ON r.old_id = a.response_id
+          WHERE a.round_id = $1`,
+      // The round's answers by index, not every answer ever written joined to a temp table
+      // the planner knows nothing about.
+      [roundId],
     );
     await manager.query(`DELETE FROM responses WHERE round_id = $1`, [roundId]);
     await manager.query(
