@@ -40,48 +40,65 @@ export class ResponsesRepository {
 
   /**
    * The whole write of an answer, as one statement (atomic without BEGIN/COMMIT, one round trip):
-   * a share lock on the round while it is open — so a close waits for answers in flight, and an
-   * answer arriving after a close sees it and lands nowhere — then the person's participation
-   * flag flipped once, then the response and its answers under a fresh random id. The flag and
-   * the content share this statement's transaction id until close rewrites them (see
-   * `reshuffle`); the statement returns no id, so the caller cannot link them either.
+   * the person found by Slack user id; a share lock on the round while it is open — so a close
+   * waits for answers in flight, and an answer arriving after a close sees it and lands nowhere;
+   * the person's participation flag flipped once; then the response and its answers, under a
+   * fresh random id, with the person's team as a snapshot. The flag and the content share this
+   * statement's transaction id until close rewrites them (see `reshuffle`). It returns who
+   * answered (for the DM update) and what happened, never an id of what was written.
    */
   async claimAndRecord(
+    workspaceId: string,
+    slackUserId: string,
     roundId: string,
-    personId: string,
-    teamId: string | null,
     answers: AnswerInput[],
-  ): Promise<ResponseClaim> {
-    const [row]: { open: boolean; claimed: boolean; invited: boolean }[] =
-      await this.dataSource.query(
-        `WITH open_round AS (
-           SELECT id FROM rounds WHERE id = $1 AND status = 'open' FOR SHARE
-         ), claim AS (
-           UPDATE round_invitations SET responded = true
-            WHERE round_id = (SELECT id FROM open_round) AND person_id = $2 AND NOT responded
-           RETURNING round_id
-         ), response AS (
-           INSERT INTO responses (round_id, team_id) SELECT round_id, $3 FROM claim RETURNING id
-         ), content AS (
-           INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
-           SELECT response.id, $1, $3, q, v, c
-             FROM response, unnest($4::varchar[], $5::varchar[], $6::text[]) AS t(q, v, c)
-         )
-         SELECT EXISTS (SELECT 1 FROM open_round) AS open,
-                EXISTS (SELECT 1 FROM claim) AS claimed,
-                EXISTS (SELECT 1 FROM round_invitations WHERE round_id = $1 AND person_id = $2) AS invited`,
-        [
-          roundId,
-          personId,
-          teamId,
-          answers.map((a) => a.questionId),
-          answers.map((a) => a.value ?? null),
-          answers.map((a) => a.comment ?? null),
-        ],
-      );
-    if (!row.open) return 'closed';
-    if (row.claimed) return 'claimed';
-    return row.invited ? 'already_answered' : 'not_invited';
+  ): Promise<{ claim: ResponseClaim; personId: string | null }> {
+    const [row]: {
+      person_id: string | null;
+      open: boolean;
+      claimed: boolean;
+      invited: boolean;
+    }[] = await this.dataSource.query(
+      `WITH person AS (
+         SELECT id, team_id FROM people WHERE workspace_id = $1 AND slack_user_id = $2
+       ), open_round AS (
+         SELECT id FROM rounds WHERE id = $3 AND workspace_id = $1 AND status = 'open' FOR SHARE
+       ), claim AS (
+         UPDATE round_invitations i SET responded = true FROM person
+          WHERE i.round_id = (SELECT id FROM open_round) AND i.person_id = person.id
+            AND NOT i.responded
+         RETURNING i.round_id, person.team_id
+       ), response AS (
+         INSERT INTO responses (round_id, team_id) SELECT round_id, team_id FROM claim
+         RETURNING id, round_id, team_id
+       ), content AS (
+         INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
+         SELECT response.id, response.round_id, response.team_id, q, v, c
+           FROM response, unnest($4::varchar[], $5::varchar[], $6::text[]) AS t(q, v, c)
+       )
+       SELECT (SELECT id FROM person) AS person_id,
+              EXISTS (SELECT 1 FROM open_round) AS open,
+              EXISTS (SELECT 1 FROM claim) AS claimed,
+              EXISTS (SELECT 1 FROM round_invitations i JOIN person ON i.person_id = person.id
+                       WHERE i.round_id = $3) AS invited`,
+      [
+        workspaceId,
+        slackUserId,
+        roundId,
+        answers.map((a) => a.questionId),
+        answers.map((a) => a.value ?? null),
+        answers.map((a) => a.comment ?? null),
+      ],
+    );
+    const claim: ResponseClaim =
+      !row.person_id || !row.invited
+        ? 'not_invited'
+        : !row.open
+          ? 'closed'
+          : row.claimed
+            ? 'claimed'
+            : 'already_answered';
+    return { claim, personId: row.person_id };
   }
 
   /** Computes the round's aggregates once, at close. */

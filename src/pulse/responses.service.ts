@@ -15,10 +15,25 @@ import { possibleValues } from './results/pulse-statistics';
 import { AnswerInput, ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
 
+/** What answering needs of a round; fixed once the round opens, except whether it is closed. */
+export interface AnswerableRound {
+  id: string;
+  workspaceId: string;
+  questions: QuestionDef[];
+  closesAt: Date;
+  /** Closed when it was read; an open copy may be stale, so the write checks again. */
+  closed: boolean;
+  title: string;
+}
+
 export type SubmitOutcome =
-  | { status: 'recorded'; round: RoundEntity }
-  | { status: 'already_answered' | 'closed'; round: RoundEntity }
+  | { status: 'recorded'; round: AnswerableRound }
+  | { status: 'already_answered' | 'closed'; round: AnswerableRound }
   | { status: 'not_invited' };
+
+const ANSWERABLE_ROUND_TTL_MS = 60_000;
+/** Rounds open at once are few; past this many the copies are simply dropped. */
+const ANSWERABLE_ROUNDS_KEPT = 1000;
 
 export const COMMENT_MAX_LENGTH = 1000;
 
@@ -36,6 +51,7 @@ export interface InvitationView {
 @Injectable()
 export class ResponsesService {
   private readonly logger = new Logger(ResponsesService.name);
+  private readonly answerable = new Map<string, { round: AnswerableRound; until: number }>();
 
   constructor(
     private readonly rounds: RoundsRepository,
@@ -67,44 +83,68 @@ export class ResponsesService {
     };
   }
 
-  /** Looks the invitation up, then records the answer (the HTTP-free path of the tests). */
+  /**
+   * A round as the answer path needs it: questions, window, survey title. All of it is fixed
+   * once the round opens, so it is kept in memory for a minute; whether the round is still open
+   * is decided by the write itself (`claimAndRecord`), never by this copy.
+   */
+  async roundToAnswer(slackTeamId: string, roundId: string): Promise<AnswerableRound | null> {
+    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    if (!workspace) return null;
+    const now = this.clock.now().getTime();
+    const cached = this.answerable.get(roundId);
+    if (cached && cached.until > now && cached.round.workspaceId === workspace.id) {
+      return cached.round;
+    }
+    const found = await this.rounds.findWithSurveyTitle(workspace.id, roundId);
+    if (!found) return null;
+    const answerable: AnswerableRound = {
+      id: found.round.id,
+      workspaceId: workspace.id,
+      questions: found.round.questions,
+      closesAt: found.round.closesAt,
+      closed: found.round.status === 'closed',
+      title: found.surveyTitle,
+    };
+    if (this.answerable.size >= ANSWERABLE_ROUNDS_KEPT) this.answerable.clear();
+    this.answerable.set(roundId, { round: answerable, until: now + ANSWERABLE_ROUND_TTL_MS });
+    return answerable;
+  }
+
+  /** Looks the round up, then records the answer (the HTTP-free path of the tests). */
   async submit(input: {
     slackTeamId: string;
     slackUserId: string;
     roundId: string;
     answers: { questionId: string; value: string }[];
   }): Promise<SubmitOutcome> {
-    const invitation = await this.invitationFor(
-      input.slackTeamId,
-      input.slackUserId,
-      input.roundId,
-    );
-    if (!invitation) return { status: 'not_invited' };
-    return this.submitTo(invitation, input.answers);
+    const round = await this.roundToAnswer(input.slackTeamId, input.roundId);
+    if (!round) return { status: 'not_invited' };
+    return this.answer(round, input.slackUserId, input.answers);
   }
 
-  /** Records an answer for an invitation the caller already looked up (one lookup per answer). */
-  async submitTo(
-    invitation: InvitationView,
+  /**
+   * Records the answer of the person with this Slack user id, once, if they were invited and
+   * the round is open: one statement to the database, then the job that updates their DM.
+   */
+  async answer(
+    round: AnswerableRound,
+    slackUserId: string,
     given: { questionId: string; value: string }[],
   ): Promise<SubmitOutcome> {
-    const { round } = invitation;
-    if (!invitation.open) return { status: 'closed', round };
+    if (round.closed || round.closesAt <= this.clock.now()) return { status: 'closed', round };
     const answers = validateAnswers(round.questions, given);
-    const claim = await this.responses.claimAndRecord(
+    const { claim, personId } = await this.responses.claimAndRecord(
+      round.workspaceId,
+      slackUserId,
       round.id,
-      invitation.personId,
-      invitation.teamId,
       answers,
     );
-    if (claim === 'not_invited') return { status: 'not_invited' };
+    if (claim === 'not_invited' || !personId) return { status: 'not_invited' };
     if (claim === 'closed') return { status: 'closed', round };
     if (claim === 'already_answered') return { status: 'already_answered', round };
     // Outside the answer's transaction on purpose: this job names the person.
-    await this.jobs.send<RoundPersonJob>(PULSE_QUEUES.answered, {
-      roundId: round.id,
-      personId: invitation.personId,
-    });
+    await this.jobs.send<RoundPersonJob>(PULSE_QUEUES.answered, { roundId: round.id, personId });
     this.logger.log({ msg: 'response recorded', roundId: round.id });
     return { status: 'recorded', round };
   }

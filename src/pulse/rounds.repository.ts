@@ -218,6 +218,21 @@ export class RoundsRepository {
     };
   }
 
+  /** A round of the workspace with its survey's title, in one query; null when there is none. */
+  async findWithSurveyTitle(
+    workspaceId: string,
+    roundId: string,
+  ): Promise<{ round: RoundEntity; surveyTitle: string } | null> {
+    if (!UUID.test(roundId)) return null;
+    const rows: (RoundRow & { survey_title: string })[] = await this.repo.query(
+      `SELECT r.*, s.title AS survey_title
+         FROM rounds r JOIN surveys s ON s.id = r.survey_id AND s.workspace_id = $1
+        WHERE r.id = $2 AND r.workspace_id = $1`,
+      [workspaceId, roundId],
+    );
+    return rows[0] ? { round: toRound(rows[0]), surveyTitle: rows[0].survey_title } : null;
+  }
+
   async findInvitation(roundId: string, personId: string): Promise<Invitation | null> {
     const rows: InvitationRow[] = await this.repo.query(
       `SELECT * FROM round_invitations WHERE round_id = $1 AND person_id = $2`,

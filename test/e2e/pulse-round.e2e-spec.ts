@@ -191,44 +191,47 @@ describe('a pulse round through Slack', () => {
     });
   });
 
-  describe('an answer racing a close, or claiming an invitation that does not exist', () => {
-    it('is refused as closed when the round closed after its invitation was looked up, and writes nothing', async () => {
+  describe('an answer racing a close, or from someone not invited', () => {
+    it('is refused as closed when the round closed after it was looked up, and writes nothing', async () => {
       const { roundId } = await openRound(['alpha']);
       const responses = w.t.app.get(ResponsesService);
-      const invitation = await responses.invitationFor(w.teamId, w.members.alpha[0], roundId);
-      expect(invitation).toMatchObject({ open: true, responded: false });
+      const round = await responses.roundToAnswer(w.teamId, roundId);
+      expect(round).toMatchObject({ id: roundId, closed: false });
       await request(w.t.url).post(`/api/rounds/${roundId}/close`).set(w.admin).expect(200);
-      const outcome = await responses.submitTo(invitation!, [
+      // The copy the answer path keeps still says open: the write itself must refuse.
+      expect(await responses.roundToAnswer(w.teamId, roundId)).toMatchObject({ closed: false });
+      const outcome = await responses.answer(round!, w.members.alpha[0], [
         { questionId: 'workload', value: '4' },
         { questionId: 'enps', value: '9' },
       ]);
       expect(outcome.status).toBe('closed');
-      const [{ responses: written, claimed }] = await w.t.app.get(DataSource).query(
-        `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
+      const [{ written, claimed }] = await w.t.app.get(DataSource).query(
+        `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS written,
                 (SELECT count(*)::int FROM round_invitations WHERE round_id = $1 AND responded) AS claimed`,
         [roundId],
       );
       expect({ written, claimed }).toEqual({ written: 0, claimed: 0 });
     });
 
-    it('is refused as not invited when the person behind the lookup is not invited, and writes nothing', async () => {
+    it('is refused as not invited, and writes nothing, for someone outside the audience or unknown', async () => {
       const { roundId } = await openRound(['alpha']);
       const responses = w.t.app.get(ResponsesService);
-      const invitation = await responses.invitationFor(w.teamId, w.members.alpha[1], roundId);
-      const bravo = await responses.invitationFor(w.teamId, w.members.bravo[0], roundId);
-      expect(bravo).toBeNull();
-      const [{ id: bravoId }] = await w.t.app
-        .get(DataSource)
-        .query(`SELECT id FROM people WHERE slack_user_id = $1`, [w.members.bravo[0]]);
-      const outcome = await responses.submitTo({ ...invitation!, personId: bravoId }, [
+      const round = await responses.roundToAnswer(w.teamId, roundId);
+      const given = [
         { questionId: 'workload', value: '4' },
         { questionId: 'enps', value: '9' },
-      ]);
-      expect(outcome.status).toBe('not_invited');
+      ];
+      for (const user of [w.members.bravo[0], 'U0NOBODY0']) {
+        expect((await responses.answer(round!, user, given)).status).toBe('not_invited');
+      }
+      expect((await responses.answer(round!, w.members.alpha[1], given)).status).toBe('recorded');
+      expect((await responses.answer(round!, w.members.alpha[1], given)).status).toBe(
+        'already_answered',
+      );
       const [{ n }] = await w.t.app
         .get(DataSource)
         .query(`SELECT count(*)::int AS n FROM responses WHERE round_id = $1`, [roundId]);
-      expect(n).toBe(0);
+      expect(n).toBe(1);
     });
   });
 });

@@ -40,6 +40,7 @@ import {
 } from './pulse.slack-ids';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type Refusal = Exclude<SubmitOutcome['status'], 'recorded'>;
 
 @Injectable()
 @SlackListeners()
@@ -91,16 +92,15 @@ export class PulseSlackListener implements SlackListener {
     const score = scoreFromActionId(action.action_id);
     const roundId = action.value;
     if (score === null || !roundId || !body.team) return;
-    const invitation = await this.responses.invitationFor(body.team.id, body.user.id, roundId);
-    const question =
-      invitation?.round.questions.length === 1 ? invitation.round.questions[0] : undefined;
+    const round = await this.responses.roundToAnswer(body.team.id, roundId);
+    const question = round?.questions.length === 1 ? round.questions[0] : undefined;
     const outcome: SubmitOutcome =
-      invitation && question
-        ? await this.responses.submitTo(invitation, [
+      round && question
+        ? await this.responses.answer(round, body.user.id, [
             { questionId: question.id, value: String(score) },
           ])
         : { status: 'not_invited' };
-    await this.explainRefusal(outcome, context.botToken, body.channel?.id, body.user.id);
+    await this.explainRefusal(outcome.status, context.botToken, body.channel?.id, body.user.id);
   };
 
   private readonly onOpenModal = async ({
@@ -116,16 +116,16 @@ export class PulseSlackListener implements SlackListener {
       body.user.id,
       action.value ?? '',
     );
-    const refusal: SubmitOutcome | null = !invitation
-      ? { status: 'not_invited' }
+    const refusal: Refusal | null = !invitation
+      ? 'not_invited'
       : !invitation.open
-        ? { status: 'closed', round: invitation.round }
+        ? 'closed'
         : invitation.responded
-          ? { status: 'already_answered', round: invitation.round }
+          ? 'already_answered'
           : null;
     if (refusal || !invitation) {
       await this.explainRefusal(
-        refusal ?? { status: 'not_invited' },
+        refusal ?? 'not_invited',
         context.botToken,
         body.channel?.id,
         body.user.id,
@@ -153,43 +153,41 @@ export class PulseSlackListener implements SlackListener {
       await ack();
       return;
     }
-    const invitation = await this.responses.invitationFor(teamId, body.user.id, metadata.roundId);
-    if (!invitation) {
+    const round = await this.responses.roundToAnswer(teamId, metadata.roundId);
+    if (!round) {
       await ack();
       return;
     }
-    const { round, title } = invitation;
     const parsed = parseModalSubmission(round.questions, view.state.values as never);
     if (!parsed.ok) {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
     }
-    const outcome = await this.responses.submitTo(invitation, parsed.answers);
-    if (outcome.status === 'recorded') {
+    const outcome = await this.responses.answer(round, body.user.id, parsed.answers);
+    // Not invited: nothing to say to a modal that was never offered to them.
+    if (outcome.status === 'recorded' || outcome.status === 'not_invited') {
       await ack();
       return;
     }
     const firstBlock = questionBlockId(round.questions[0].id);
     const message =
       outcome.status === 'already_answered'
-        ? alreadyAnsweredText(title)
-        : outcome.status === 'closed'
-          ? roundClosedText(title)
-          : notInvitedText();
+        ? alreadyAnsweredText(round.title)
+        : roundClosedText(round.title);
     await ack({ response_action: 'errors', errors: { [firstBlock]: message } });
   };
 
   private async explainRefusal(
-    outcome: SubmitOutcome,
+    status: SubmitOutcome['status'],
     botToken: string | undefined,
     channel: string | undefined,
     user: string,
   ): Promise<void> {
-    if (outcome.status === 'recorded' || !botToken || !channel) return;
+    if (status === 'recorded' || !botToken || !channel) return;
     const text =
-      outcome.status === 'already_answered'
+      status === 'already_answered'
         ? alreadyAnsweredText('this pulse')
-        : outcome.status === 'closed'
+        : status === 'closed'
           ? roundClosedText('This pulse')
           : notInvitedText();
     await this.slack.postEphemeral(botToken, { channel, user, text });
