@@ -13,6 +13,7 @@ import { PulseHrSummaryJob } from './jobs/pulse-hr-summary.job';
 import { PulseRemindPersonJob } from './jobs/pulse-remind-person.job';
 import { PulseRemindJob } from './jobs/pulse-remind.job';
 import { PulseScheduleTickJob } from './jobs/pulse-schedule-tick.job';
+import { ClosedRoundFiguresCache } from './closed-round-figures.cache';
 import { PulseController } from './pulse.controller';
 import { PulseService } from './pulse.service';
 import { ResponsesRepository } from './responses.repository';
@@ -40,6 +41,7 @@ import { SurveysService } from './surveys.service';
     SurveysRepository,
     RoundsRepository,
     ResponsesRepository,
+    ClosedRoundFiguresCache,
     SurveysService,
     RoundsService,
     ResponsesService,

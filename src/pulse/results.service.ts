@@ -1,6 +1,7 @@
 /**
- * Published results. Only closed rounds, only from the aggregates computed at close, always
- * through buildRoundResults (thresholds and complementary suppression). A lead reads only
+ * Published results. Only closed rounds, only from the aggregates computed at close (kept in
+ * memory once read: they never change), always through buildRoundResults (thresholds and
+ * complementary suppression), rebuilt whenever k or the team names differ. A lead reads only
  * their own team's group; HR and admins read the workspace.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -11,15 +12,21 @@ import { DomainError } from '../common/errors';
 import { TeamsService } from '../teams/teams.service';
 import { RoundEntity } from './entities/round.entity';
 import { PULSE_QUEUES, RoundJob } from './pulse.queues';
-import { Counts } from './results/pulse-statistics';
-import { buildRoundResults, GroupInput, RoundResults } from './results/round-results';
-import { GroupSizeRow, ResponsesRepository, TallyRow } from './responses.repository';
+import { ClosedRoundFigures, ClosedRoundFiguresCache } from './closed-round-figures.cache';
+import {
+  buildRoundResults,
+  RoundResults,
+  RoundResultsInput,
+  shuffle,
+} from './results/round-results';
 import { Participation, RoundsService } from './rounds.service';
 import { PulseNotifier } from './slack/pulse.notifier';
 import { SurveysService } from './surveys.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
 export const NO_TEAM_KEY = 'no-team';
+/** Built results kept (per round, view, k and team names): a year of weekly rounds, both views, twice over. */
+const BUILT_RESULTS_KEPT = 256;
 export type GroupBy = 'team' | undefined;
 
 export interface PublishedRound extends RoundResults {
@@ -29,12 +36,25 @@ export interface PublishedRound extends RoundResults {
   participation: Participation;
 }
 
+/** A built result with its comments in a fresh random order: no two requests replay one order. */
+function reshuffled(results: RoundResults): RoundResults {
+  const out: RoundResults = { ...results, comments: shuffle(results.comments, Math.random) };
+  if (results.groups) {
+    out.groups = results.groups.map((g) =>
+      g.comments ? { ...g, comments: shuffle(g.comments, Math.random) } : g,
+    );
+  }
+  return out;
+}
+
 @Injectable()
 export class ResultsService {
+  private readonly results = new Map<string, RoundResults>();
+
   constructor(
     private readonly rounds: RoundsService,
     private readonly surveys: SurveysService,
-    private readonly responses: ResponsesRepository,
+    private readonly figures: ClosedRoundFiguresCache,
     private readonly teams: TeamsService,
     private readonly notifier: PulseNotifier,
     private readonly workspaces: WorkspacesService,
@@ -80,13 +100,14 @@ export class ResultsService {
 
   /** The latest closed round's figures for one team, when shareable: for /pulse. */
   async teamResults(round: RoundEntity, teamId: string | null): Promise<RoundResults | null> {
-    const k = await this.rounds.effectiveK(round);
-    const [tallies, sizes] = await Promise.all([
-      this.responses.tallies([round.id]),
-      this.responses.groupSizes([round.id]),
+    const [k, figures, names] = await Promise.all([
+      this.rounds.effectiveK(round),
+      this.figures.of([round]),
+      this.teams.namesIn(round.workspaceId),
     ]);
-    const names = await this.teamNames(round.workspaceId);
-    const results = buildRoundResults(this.input(round, k, tallies, sizes, [], names, 'team'));
+    const results = buildRoundResults(
+      this.input(round, k, figures.get(round.id)!, names, 'team', false),
+    );
     const group = results.groups?.find((g) => g.key === (teamId ?? NO_TEAM_KEY));
     if (!group || group.suppressed) return null;
     return {
@@ -105,15 +126,12 @@ export class ResultsService {
     const context = await this.rounds.slackContext(round);
     const channel = context?.workspace.hrChannelId;
     if (!context || !channel) return;
-    const [tallies, sizes] = await Promise.all([
-      this.responses.tallies([round.id]),
-      this.responses.groupSizes([round.id]),
-    ]);
+    const figures = (await this.figures.of([round])).get(round.id)!;
     const results = buildRoundResults(
-      this.input(round, context.k, tallies, sizes, [], new Map(), undefined),
+      this.input(round, context.k, figures, new Map(), undefined, false),
     );
     if (results.suppressed) return;
-    const participation = (await this.rounds.participation([round.id])).get(round.id)!;
+    const { participation } = figures;
     await this.rounds.withRateLimit(PULSE_QUEUES.hrSummary, { roundId }, () =>
       this.notifier.postHrSummary(context.botToken, channel, {
         title: context.survey.title,
@@ -131,47 +149,48 @@ export class ResultsService {
     rounds: RoundEntity[],
     groupBy: GroupBy,
   ): Promise<PublishedRound[]> {
-    const ids = rounds.map((r) => r.id);
-    const [tallies, sizes, comments, participation, names, settings] = await Promise.all([
-      this.responses.tallies(ids),
-      this.responses.groupSizes(ids),
-      this.responses.comments(ids),
-      this.rounds.participation(ids),
-      this.teamNames(principal.workspaceId),
+    const [figures, names, settings] = await Promise.all([
+      this.figures.of(rounds),
+      this.teams.namesIn(principal.workspaceId),
       this.workspaces.getSettings(principal.workspaceId),
     ]);
-    const byRound = <T extends { roundId: string }>(rows: T[]) => {
-      const map = new Map<string, T[]>();
-      for (const row of rows) map.set(row.roundId, [...(map.get(row.roundId) ?? []), row]);
-      return map;
-    };
-    const [talliesBy, sizesBy, commentsBy] = [byRound(tallies), byRound(sizes), byRound(comments)];
     const lead = principal.role === 'lead';
+    const view = lead ? 'team' : groupBy;
+    const namesKey = view === 'team' ? JSON.stringify([...names]) : '';
     const out: PublishedRound[] = [];
     for (const round of rounds) {
       // The round's own k, raised (never lowered) by the workspace's current one.
       const k = Math.max(round.k, settings.anonymityThreshold);
-      const results = buildRoundResults(
-        this.input(
-          round,
-          k,
-          talliesBy.get(round.id) ?? [],
-          sizesBy.get(round.id) ?? [],
-          commentsBy.get(round.id) ?? [],
-          names,
-          lead ? 'team' : groupBy,
-        ),
+      const roundFigures = figures.get(round.id)!;
+      const results = this.built(`${round.id}|${view}|${k}|${namesKey}`, () =>
+        buildRoundResults(this.input(round, k, roundFigures, names, view, true)),
       );
       const published: PublishedRound = {
-        ...results,
+        ...reshuffled(results),
         status: 'closed',
         openedAt: round.openedAt.toISOString(),
         closedAt: round.closedAt!.toISOString(),
-        participation: participation.get(round.id)!,
+        participation: roundFigures.participation,
       };
       out.push(lead ? this.onlyTeam(published, principal.teamId) : published);
     }
     return out;
+  }
+
+  /**
+   * The result of a closed round is a function of its frozen figures, k and the team names, so
+   * it is built once per combination of those (key) and reused; only the comments' order is
+   * drawn again per request (`reshuffled`). Bounded; the oldest results go first.
+   */
+  private built(key: string, build: () => RoundResults): RoundResults {
+    const hit = this.results.get(key);
+    if (hit) return hit;
+    const results = build();
+    if (this.results.size >= BUILT_RESULTS_KEPT) {
+      this.results.delete(this.results.keys().next().value!);
+    }
+    this.results.set(key, results);
+    return results;
   }
 
   /** A lead's view: their team's group (as suppressed in the full breakdown), nothing workspace-wide. */
@@ -189,53 +208,30 @@ export class ResultsService {
   private input(
     round: RoundEntity,
     k: number,
-    tallies: TallyRow[],
-    sizes: GroupSizeRow[],
-    comments: { teamId: string | null; questionId: string; text: string }[],
+    figures: ClosedRoundFigures,
     names: Map<string, string>,
     groupBy: GroupBy,
-  ) {
-    const keyOf = (teamId: string | null) => teamId ?? NO_TEAM_KEY;
-    const countsBy = (rows: TallyRow[]) => {
-      const counts: Record<string, Counts> = {};
-      for (const row of rows) {
-        counts[row.questionId] ??= {};
-        counts[row.questionId][row.value] = (counts[row.questionId][row.value] ?? 0) + row.n;
-      }
-      return counts;
-    };
-    const groups: GroupInput[] | undefined =
-      groupBy === 'team'
-        ? sizes.map((size) => ({
-            key: keyOf(size.teamId),
-            name: size.teamId ? (names.get(size.teamId) ?? 'Former team') : 'No team',
-            respondents: size.respondents,
-            counts: countsBy(tallies.filter((t) => t.teamId === size.teamId)),
-            comments: comments
-              .filter((c) => c.teamId === size.teamId)
-              .map(({ questionId, text }) => ({ questionId, text })),
-          }))
-        : undefined;
+    withComments: boolean,
+  ): RoundResultsInput {
     return {
       roundId: round.id,
       k,
       questions: round.questions,
       overall: {
-        respondents: sizes.reduce((sum, s) => sum + s.respondents, 0),
-        counts: countsBy(tallies),
-        comments: comments.map(({ questionId, text }) => ({ questionId, text })),
+        respondents: figures.respondents,
+        counts: figures.counts,
+        comments: withComments ? figures.comments : [],
       },
-      groups,
+      groups:
+        groupBy === 'team'
+          ? figures.groups.map((g) => ({
+              key: g.teamId ?? NO_TEAM_KEY,
+              name: g.teamId ? (names.get(g.teamId) ?? 'Former team') : 'No team',
+              respondents: g.respondents,
+              counts: g.counts,
+              comments: withComments ? g.comments : [],
+            }))
+          : undefined,
     };
-  }
-
-  private async teamNames(workspaceId: string): Promise<Map<string, string>> {
-    const teams = await this.teams.listFor({
-      workspaceId,
-      role: 'admin',
-      teamId: null,
-      via: 'operator',
-    });
-    return new Map(teams.map((t) => [t.team.id, t.team.name]));
   }
 }

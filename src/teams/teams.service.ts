@@ -40,6 +40,12 @@ export class TeamsService {
     return { team, members: counts.get(team.id) ?? 0 };
   }
 
+  /** Team names by id, without member counts: what results label their groups with. */
+  async namesIn(workspaceId: string): Promise<Map<string, string>> {
+    const teams = await this.teams.listForWorkspace(workspaceId);
+    return new Map(teams.map((t) => [t.id, t.name]));
+  }
+
   /** A lead sees their own team only; HR and admins see every team of the workspace. */
   async listFor(principal: Principal): Promise<TeamView[]> {
     const [teams, counts] = await Promise.all([
