@@ -14,7 +14,6 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { migrate } from '../src/database/database';
 import { SlackStandIn } from '../test/support/slack-stand-in';
 import {
   interactionBody,
@@ -22,21 +21,22 @@ import {
   viewSubmissionPayload,
 } from '../test/support/slack-signing';
 import {
-  createBenchDatabase,
+  benchAdminToken,
+  createSurvey,
   fmt,
   json,
   keepAliveAgent,
   LoadResult,
-  machineLine,
+  migratedBenchDatabase,
   onCleanup,
   percentile,
   poolTotal,
+  printBanner,
   queryDelta,
   RequestSpec,
   runBenchmark,
   runLoad,
-  serverVersion,
-  startAppProcess,
+  startBenchApp,
   table,
   type QueryCounts,
   verdict,
@@ -49,7 +49,7 @@ const BARE_SECONDS = Number(process.env.BENCH_BARE_SECONDS ?? 8);
 const TEAMS = 20;
 const SLACK_TEAM = 'T0BENCH001';
 const SIGNING_SECRET = `bench-signing-${randomBytes(12).toString('hex')}`;
-const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+const ADMIN_TOKEN = benchAdminToken();
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 100;
@@ -106,14 +106,12 @@ const ackedWithoutErrors = (r: { status: number; body: string }) =>
 
 async function main(): Promise<void> {
   const started = Date.now();
-  console.log(`bench/pulse-ingest — ${new Date().toISOString()}`);
-  console.log(`  ${machineLine()}, Postgres ${await serverVersion()}`);
+  await printBanner('bench/pulse-ingest');
   console.log(
     `  ${AGENTS} measured answers (+${WARMUP_AGENTS} warm-up), ${CONCURRENCY} concurrent keep-alive clients`,
   );
 
-  const db = await createBenchDatabase();
-  await migrate(db.url);
+  const db = await migratedBenchDatabase();
   const sql = new Client({ connectionString: db.url });
   await sql.connect();
   onCleanup(() => sql.end());
@@ -128,16 +126,12 @@ async function main(): Promise<void> {
     slack.addUser({ id, teamId: SLACK_TEAM, name: `agent-${i}`, tz: zones[i % zones.length] }),
   );
 
-  const app = await startAppProcess({
-    DATABASE_URL: db.url,
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-    ADMIN_API_TOKEN: ADMIN_TOKEN,
+  const app = await startBenchApp(db, ADMIN_TOKEN, {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: slack.issueBotToken(SLACK_TEAM),
     SLACK_API_URL: slack.apiUrl,
     SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
   });
-  console.log(`  app (pid ${app.pid}) at ${app.url}, database ${db.name}`);
 
   // ---- seed through the API: people, teams, a survey, an open round inviting everyone
   const agent = keepAliveAgent(16);
@@ -165,22 +159,15 @@ async function main(): Promise<void> {
       WHERE n.id = p.id AND p.slack_user_id LIKE 'UB%'`,
     [teamIds, TEAMS],
   );
-  const survey = await json<{ id: string }>(
-    agent,
-    app.url,
-    {
-      method: 'POST',
-      path: '/api/surveys',
-      headers: admin,
-      json: { title: 'Weekly pulse', questions: QUESTIONS },
-    },
-    201,
-  );
+  const surveyId = await createSurvey(agent, app.url, admin, {
+    title: 'Weekly pulse',
+    questions: QUESTIONS,
+  });
   const tOpen = performance.now();
   const round = await json<{ id: string; invited: number }>(
     agent,
     app.url,
-    { method: 'POST', path: `/api/surveys/${survey.id}/rounds`, headers: admin },
+    { method: 'POST', path: `/api/surveys/${surveyId}/rounds`, headers: admin },
     201,
   );
   const openMs = performance.now() - tOpen;

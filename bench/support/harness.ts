@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { migrate } from '../../src/database/database';
 import type { AppServerMessage, ParentMessage, QueryCounts } from './app-server';
 
 export type { QueryCounts };
@@ -185,6 +186,61 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
     },
     stop,
   };
+}
+
+// ------------------------------------------------------------------------------ pulse setup
+
+/** A fresh operator credential (ADMIN_API_TOKEN) for one run. */
+export function benchAdminToken(): string {
+  return `bench-admin-${randomBytes(12).toString('hex')}`;
+}
+
+/** The first lines of a benchmark's output: its name, the time, the machine and Postgres. */
+export async function printBanner(name: string): Promise<void> {
+  console.log(`${name} — ${new Date().toISOString()}`);
+  console.log(`  ${machineLine()}, Postgres ${await serverVersion()}`);
+}
+
+/** A throwaway database (see createBenchDatabase), migrated by the app's own migrations. */
+export async function migratedBenchDatabase(): Promise<{ name: string; url: string }> {
+  const db = await createBenchDatabase();
+  await migrate(db.url);
+  return db;
+}
+
+/**
+ * The app on `db` with the operator token `adminToken`, logging at BENCH_LOG_LEVEL (default
+ * silent); `env` adds to that (Slack settings). Prints where it listens.
+ */
+export async function startBenchApp(
+  db: { name: string; url: string },
+  adminToken: string,
+  env: Record<string, string> = {},
+): Promise<AppProcess> {
+  const app = await startAppProcess({
+    DATABASE_URL: db.url,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    ADMIN_API_TOKEN: adminToken,
+    ...env,
+  });
+  console.log(`  app (pid ${app.pid}) at ${app.url}, database ${db.name}`);
+  return app;
+}
+
+/** `POST /api/surveys` as the operator; returns the new survey's id. */
+export async function createSurvey(
+  agent: http.Agent,
+  base: string,
+  admin: Record<string, string>,
+  survey: { title: string; questions: readonly object[] },
+): Promise<string> {
+  const created = await json<{ id: string }>(
+    agent,
+    base,
+    { method: 'POST', path: '/api/surveys', headers: admin, json: survey },
+    201,
+  );
+  return created.id;
 }
 
 // ------------------------------------------------------------------------------ HTTP
