@@ -2,7 +2,7 @@
  * `/focus` and its "End now" button. Parses the command in the agent's time zone, asks the
  * focus service, and replies ephemerally; Slack sync runs afterwards in jobs.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type {
   AllMiddlewareArgs,
   App,
@@ -10,11 +10,13 @@ import type {
   ButtonAction,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
+  SlashCommand,
 } from '@slack/bolt';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/errors';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
+import { replyWithin } from '../../slack/ack-within';
 import { SlackGateway } from '../../slack/slack-gateway';
 import { SlackListener, SlackListeners } from '../../slack/slack-listener.decorator';
 import { parseFocusCommand } from '../focus-parser';
@@ -25,12 +27,15 @@ import {
   plainMessage,
   recurringMessage,
   refusedMessage,
+  SlackMessage,
 } from './focus.blocks';
 import { FOCUS_ACTIONS, FOCUS_COMMAND } from './focus.slack-ids';
 
 @Injectable()
 @SlackListeners()
 export class FocusSlackListener implements SlackListener {
+  private readonly logger = new Logger(FocusSlackListener.name);
+
   constructor(
     private readonly focus: FocusService,
     private readonly slack: SlackGateway,
@@ -50,53 +55,48 @@ export class FocusSlackListener implements SlackListener {
 
   private readonly onCommand = async ({
     ack,
+    respond,
     command,
   }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    await replyWithin(ack, respond, this.commandReply(command), (err: unknown) => {
+      this.logger.error({
+        msg: 'focus command failed after the acknowledgement',
+        err: String(err),
+      });
+      return plainMessage('Something went wrong saving that focus block. Please try again.');
+    });
+  };
+
+  /** What /focus answers: parsing and rendering here, every decision in FocusService. */
+  private async commandReply(command: SlashCommand): Promise<SlackMessage> {
     let person;
     try {
       person = await this.focus.personFor(command.team_id, command.user_id);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      await ack({ response_type: 'ephemeral', ...plainMessage(err.message) });
-      return;
+      return plainMessage(err.message);
     }
     const now = this.clock.now();
     const parsed = parseFocusCommand(command.text, now, person.tz);
     const connect = person.userTokenEnc ? null : this.connectUrl;
     if (!parsed.ok) {
-      await ack({
-        response_type: 'ephemeral',
-        ...plainMessage(`${parsed.error} Try: ${parsed.example}`),
-      });
-      return;
+      return plainMessage(`${parsed.error} Try: ${parsed.example}`);
     }
     const cmd = parsed.command;
     if (cmd.kind === 'status') {
-      await ack({
-        response_type: 'ephemeral',
-        ...focusStatusMessage(await this.focus.upcoming(person), person.tz, now, connect),
-      });
-      return;
+      return focusStatusMessage(await this.focus.upcoming(person), person.tz, now, connect);
     }
     if (cmd.kind === 'off') {
       const ended = await this.focus.endCurrent(person);
-      await ack({
-        response_type: 'ephemeral',
-        ...plainMessage(
-          ended
-            ? 'Focus ended. Your status and notifications are being put back.'
-            : 'No focus block is running.',
-        ),
-      });
-      return;
+      return plainMessage(
+        ended
+          ? 'Focus ended. Your status and notifications are being put back.'
+          : 'No focus block is running.',
+      );
     }
     if (cmd.kind === 'recurring') {
       const { created, refused } = await this.focus.createRecurring(person, cmd);
-      await ack({
-        response_type: 'ephemeral',
-        ...recurringMessage(cmd, created, refused, person.tz, connect),
-      });
-      return;
+      return recurringMessage(cmd, created, refused, person.tz, connect);
     }
     const outcome = await this.focus.create(person, {
       start: cmd.start,
@@ -104,18 +104,16 @@ export class FocusSlackListener implements SlackListener {
       note: cmd.note,
       source: 'command',
     });
-    const message =
-      outcome.status === 'created'
-        ? blockCreatedMessage(
-            outcome.block,
-            person.tz,
-            now,
-            outcome.connected ? null : this.connectUrl,
-            outcome.merged,
-          )
-        : refusedMessage(outcome.nextFit, outcome.minOnDuty, person.tz, now);
-    await ack({ response_type: 'ephemeral', ...message });
-  };
+    return outcome.status === 'created'
+      ? blockCreatedMessage(
+          outcome.block,
+          person.tz,
+          now,
+          outcome.connected ? null : this.connectUrl,
+          outcome.merged,
+        )
+      : refusedMessage(outcome.nextFit, outcome.minOnDuty, person.tz, now);
+  }
 
   private readonly onEndNow = async ({
     ack,
