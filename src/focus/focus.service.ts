@@ -280,6 +280,52 @@ export class FocusService {
     return (await this.focus.findById(block.id))!;
   }
 
+  /**
+   * "Start now" on a scheduled block (App Home): it starts now and keeps its end, behind the
+   * coverage guard for the time it gains.
+   */
+  async startNow(person: PersonEntity, blockId: string): Promise<CreateOutcome> {
+    const block = await this.focus.findById(blockId);
+    if (!block || block.personId !== person.id) throw notFound('Focus block');
+    const now = this.clock.now();
+    if (block.state !== 'scheduled' || block.startsAt <= now)
+      return { status: 'created', block, connected: person.userTokenEnc !== null, merged: false };
+    const team = person.teamId ? await this.teams.get(person.workspaceId, person.teamId) : null;
+    return this.dataSource.transaction(async (m) => {
+      const members = team
+        ? await this.people.lockTeamMembers(m, person.workspaceId, team.id)
+        : [person];
+      const others = members.filter((p) => p.id !== person.id).map((p) => p.id);
+      const overlapping = await this.focus.overlapping(
+        m,
+        others,
+        now,
+        new Date(block.startsAt.getTime() + 7 * 86_400_000),
+      );
+      const verdict = checkCoverage({
+        teamSize: members.length,
+        minOnDuty: team?.minOnDuty ?? 0,
+        others: overlapping.map((b) => ({ start: b.startsAt, end: b.endsAt })),
+        start: now,
+        end: block.startsAt,
+      });
+      if (!verdict.fits) {
+        await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, now);
+        return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
+      }
+      await this.focus.update(block.id, { startsAt: now }, m);
+      // The job at the old start finds the block applied and does nothing.
+      await this.jobs.send<FocusJob>(FOCUS_QUEUES.start, { blockId: block.id }, { manager: m });
+      const started = (await m.findOneBy(FocusBlockEntity, { id: block.id }))!;
+      return {
+        status: 'created',
+        block: started,
+        connected: person.userTokenEnc !== null,
+        merged: false,
+      };
+    });
+  }
+
   /** `/focus off`: ends whatever block is running now. */
   async endCurrent(person: PersonEntity): Promise<FocusBlockEntity | null> {
     const now = this.clock.now();

@@ -4,6 +4,19 @@ import { DateTime } from 'luxon';
 import { FOCUS_ACTIONS } from '../focus/slack/focus.slack-ids';
 import { PULSE_ACTIONS } from '../pulse/slack/pulse.slack-ids';
 
+/** Buttons of the App Home tab; after each, the tab is published again. */
+export const HOME_ACTIONS = {
+  /** End the running block, or cancel the scheduled one; value = block id. */
+  endFocus: 'home_focus_end',
+  /** Start the next scheduled block now; value = block id. */
+  startNow: 'home_focus_start_now',
+  /** Focus from now for `value` minutes. */
+  quickFocus: 'home_focus_quick',
+} as const;
+
+/** The quick-start lengths offered when no block is running (minutes). */
+export const QUICK_FOCUS_MINUTES = [30, 60, 90] as const;
+
 export interface HomeData {
   timeZone: string;
   now: Date;
@@ -18,10 +31,30 @@ export interface HomeData {
     minOnDuty: number;
     focusing: { name: string; until: Date }[];
   } | null;
+  /** One line about the button just pressed (e.g. refused by the coverage guard). */
+  notice?: string | null;
 }
 
 const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+/** 30 → "30 min", 60 → "1 h", 90 → "1 h 30". */
+function duration(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} min`;
+  return m ? `${h} h ${m}` : `${h} h`;
+}
+
+function button(text: string, actionId: string, value: string, style?: 'primary') {
+  return {
+    type: 'button' as const,
+    action_id: actionId,
+    text: { type: 'plain_text' as const, text },
+    value,
+    ...(style ? { style } : {}),
+  };
+}
 
 export function homeView(data: HomeData): View {
   const at = (d: Date, fmt = 'ccc d LLL, HH:mm') =>
@@ -47,26 +80,47 @@ export function homeView(data: HomeData): View {
   }
 
   blocks.push({ type: 'divider' }, section('*Focus time*'));
+  if (data.notice) blocks.push(section(`:information_source: ${esc(data.notice)}`));
   const [current] = data.focus.filter((b) => b.startsAt <= data.now);
   const [next] = data.focus.filter((b) => b.startsAt > data.now);
-  for (const block of [current, next].filter(Boolean)) {
-    const running = block.startsAt <= data.now;
+  const note = (b: HomeData['focus'][number]) => (b.note ? ` · ${esc(b.note)}` : '');
+  if (current) {
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `${running ? ':no_bell: Focusing until ' + at(block.endsAt, 'HH:mm') : ':calendar: Next: ' + at(block.startsAt) + '–' + at(block.endsAt, 'HH:mm')}${block.note ? ` · ${esc(block.note)}` : ''}`,
+        text: `:no_bell: Focusing until ${at(current.endsAt, 'HH:mm')}${note(current)}`,
       },
-      accessory: {
-        type: 'button',
-        action_id: FOCUS_ACTIONS.endNow,
-        text: { type: 'plain_text', text: running ? 'End now' : 'Cancel' },
-        value: block.id,
-      },
+      accessory: button('End now', HOME_ACTIONS.endFocus, current.id),
+    });
+  } else {
+    blocks.push(section(next ? 'Not focusing right now.' : 'No focus block.'), {
+      type: 'actions',
+      elements: QUICK_FOCUS_MINUTES.map((minutes) =>
+        button(
+          minutes < 60
+            ? `Focus ${minutes} min`
+            : `Focus ${minutes / 60} h`.replace('1.5 h', '1 h 30'),
+          HOME_ACTIONS.quickFocus,
+          String(minutes),
+        ),
+      ),
     });
   }
-  if (!current && !next)
-    blocks.push(section('No focus block. Type `/focus 45m deep work` to start one.'));
+  if (next) {
+    blocks.push(
+      section(`:calendar: Next: ${at(next.startsAt)}–${at(next.endsAt, 'HH:mm')}${note(next)}`),
+      {
+        type: 'actions',
+        elements: [
+          // Only when nothing runs: a block starting early while another runs would merge.
+          ...(current ? [] : [button('Start now', HOME_ACTIONS.startNow, next.id, 'primary')]),
+          button('Cancel', HOME_ACTIONS.endFocus, next.id),
+        ],
+      },
+    );
+  }
+  if (!current && !next) blocks.push(section('Or type `/focus 45m deep work`.'));
   if (!data.connected) {
     blocks.push({
       type: 'section',

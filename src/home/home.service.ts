@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FocusService } from '../focus/focus.service';
+import { refusedMessage } from '../focus/slack/focus.blocks';
 import { PulseService } from '../pulse/pulse.service';
 import { HomeData } from './home.blocks';
 
@@ -16,7 +17,44 @@ export class HomeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
+  /**
+   * A focus button of the tab: `end` ends or cancels a block, `start` starts the next one now,
+   * `quick` focuses from now for some minutes. Returns the tab to publish, with a notice when
+   * the coverage guard refused.
+   */
+  async focusAction(
+    slackTeamId: string,
+    slackUserId: string,
+    action: { kind: 'end' | 'start'; blockId: string } | { kind: 'quick'; minutes: number },
+  ): Promise<HomeData | null> {
+    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    if (!person) return null;
+    const now = this.clock.now();
+    let notice: string | null = null;
+    if (action.kind === 'end') {
+      const block = await this.focus.end(person, action.blockId);
+      notice = block.state === 'cancelled' ? 'Focus block cancelled.' : null;
+    } else {
+      const outcome =
+        action.kind === 'quick'
+          ? await this.focus.create(person, {
+              start: now,
+              end: new Date(now.getTime() + action.minutes * 60_000),
+              note: null,
+              source: 'home',
+            })
+          : await this.focus.startNow(person, action.blockId);
+      if (outcome.status === 'refused')
+        notice = refusedMessage(outcome.nextFit, outcome.minOnDuty, person.tz, now).text;
+    }
+    return this.homeFor(slackTeamId, slackUserId, notice);
+  }
+
+  async homeFor(
+    slackTeamId: string,
+    slackUserId: string,
+    notice: string | null = null,
+  ): Promise<HomeData | null> {
     const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
     if (!person) return null;
     const [status, blocks] = await Promise.all([
@@ -54,6 +92,7 @@ export class HomeService {
       connected: person.userTokenEnc !== null,
       connectUrl: `${this.config.publicUrl}/slack/connect`,
       board,
+      notice,
     };
   }
 }

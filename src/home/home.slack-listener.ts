@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackEventMiddlewareArgs,
+} from '@slack/bolt';
 import { SlackGateway } from '../slack/slack-gateway';
 import { SlackListener, SlackListeners } from '../slack/slack-listener.decorator';
-import { homeView } from './home.blocks';
+import { HOME_ACTIONS, homeView, QUICK_FOCUS_MINUTES } from './home.blocks';
 import { HomeService } from './home.service';
 
-/** The App Home tab: published whenever the person opens it. */
+/** The App Home tab: published whenever the person opens it, and again after each of its buttons. */
 @Injectable()
 @SlackListeners()
 export class HomeSlackListener implements SlackListener {
@@ -16,7 +23,32 @@ export class HomeSlackListener implements SlackListener {
 
   register(app: App): void {
     app.event('app_home_opened', this.onHomeOpened);
+    app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.endFocus, this.onFocusButton);
+    app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.startNow, this.onFocusButton);
+    app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.quickFocus, this.onFocusButton);
   }
+
+  private readonly onFocusButton = async ({
+    ack,
+    body,
+    action,
+    context,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    if (!body.team || !action.value || !context.botToken) return;
+    let request: Parameters<HomeService['focusAction']>[2];
+    if (action.action_id === HOME_ACTIONS.quickFocus) {
+      const minutes = Number(action.value);
+      // Only the lengths the tab offers: the value comes back from Slack as sent, but is input.
+      if (!(QUICK_FOCUS_MINUTES as readonly number[]).includes(minutes)) return;
+      request = { kind: 'quick', minutes };
+    } else {
+      const kind = action.action_id === HOME_ACTIONS.startNow ? 'start' : 'end';
+      request = { kind, blockId: action.value };
+    }
+    const data = await this.home.focusAction(body.team.id, body.user.id, request);
+    if (data) await this.slack.publishHome(context.botToken, body.user.id, homeView(data));
+  };
 
   private readonly onHomeOpened = async ({
     event,
