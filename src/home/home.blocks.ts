@@ -97,13 +97,7 @@ export function homeView(data: HomeData): View {
     blocks.push(section(next ? 'Not focusing right now.' : 'No focus block.'), {
       type: 'actions',
       elements: QUICK_FOCUS_MINUTES.map((minutes) =>
-        button(
-          minutes < 60
-            ? `Focus ${minutes} min`
-            : `Focus ${minutes / 60} h`.replace('1.5 h', '1 h 30'),
-          HOME_ACTIONS.quickFocus,
-          String(minutes),
-        ),
+        button(`Focus ${duration(minutes)}`, HOME_ACTIONS.quickFocus, String(minutes)),
       ),
     });
   }
