@@ -13,6 +13,7 @@ import { PulseHrSummaryJob } from './jobs/pulse-hr-summary.job';
 import { PulseRemindPersonJob } from './jobs/pulse-remind-person.job';
 import { PulseRemindJob } from './jobs/pulse-remind.job';
 import { PulseScheduleTickJob } from './jobs/pulse-schedule-tick.job';
+import { AnsweredJobsBatcher } from './answered-jobs.batcher';
 import { ClosedRoundFiguresCache } from './closed-round-figures.cache';
 import { PulseController } from './pulse.controller';
 import { PulseService } from './pulse.service';
@@ -42,6 +43,7 @@ import { SurveysService } from './surveys.service';
     RoundsRepository,
     ResponsesRepository,
     ClosedRoundFiguresCache,
+    AnsweredJobsBatcher,
     SurveysService,
     RoundsService,
     ResponsesService,

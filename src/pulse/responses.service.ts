@@ -6,10 +6,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
-import { JobsService } from '../jobs/jobs.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RoundEntity } from './entities/round.entity';
-import { PULSE_QUEUES, RoundPersonJob } from './pulse.queues';
+import { AnsweredJobsBatcher } from './answered-jobs.batcher';
 import type { QuestionDef } from './pulse.types';
 import { possibleValues } from './results/pulse-statistics';
 import { AnswerInput, ResponsesRepository } from './responses.repository';
@@ -57,7 +56,7 @@ export class ResponsesService {
     private readonly rounds: RoundsRepository,
     private readonly responses: ResponsesRepository,
     private readonly workspaces: WorkspacesService,
-    private readonly jobs: JobsService,
+    private readonly answeredJobs: AnsweredJobsBatcher,
     private readonly clock: Clock,
   ) {}
 
@@ -144,7 +143,7 @@ export class ResponsesService {
     if (claim === 'closed') return { status: 'closed', round };
     if (claim === 'already_answered') return { status: 'already_answered', round };
     // Outside the answer's transaction on purpose: this job names the person.
-    await this.jobs.send<RoundPersonJob>(PULSE_QUEUES.answered, { roundId: round.id, personId });
+    await this.answeredJobs.enqueue({ roundId: round.id, personId });
     this.logger.log({ msg: 'response recorded', roundId: round.id });
     return { status: 'recorded', round };
   }
