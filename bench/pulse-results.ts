@@ -10,9 +10,11 @@
  *   npm run bench:pulse-results
  *   env: BENCH_DATABASE_URL (admin URL of the server, default postgres://postgres@127.0.0.1:5432/postgres)
  *        BENCH_SECONDS (time budget of the timed passes, default 60; an endpoint pass still runs at
- *        least 20 iterations, an SQL-only pass 10), BENCH_ITERATIONS (cap per pass, default 300)
+ *        least 20 iterations, an SQL-only pass 10), BENCH_ITERATIONS (cap per pass, default 300),
+ *        BENCH_PROFILE_DIR (when set, a V8 CPU profile of the app over each endpoint pass)
  */
 import type { Agent } from 'node:http';
+import * as path from 'node:path';
 import { Pool } from 'pg';
 import {
   benchAdminToken,
@@ -375,14 +377,22 @@ async function main(): Promise<void> {
     return res.body.length;
   };
   const endpointRuns = [];
-  for (const e of endpoints) {
+  for (const [n, e] of endpoints.entries()) {
     const budget = SECONDS * (e.trends ? 0.35 : 0.1);
+    const profileFile = process.env.BENCH_PROFILE_DIR
+      ? path.resolve(process.env.BENCH_PROFILE_DIR, `pulse-results-${Date.now()}-${n}.cpuprofile`)
+      : undefined;
+    const stopProfile = profileFile ? app.profile(profileFile) : undefined;
     const run = await alternate(
       budget,
       MIN_ITERATIONS,
       (i) => get(e.path(rounds[i])),
       (i) => naiveRequest(sql, e.ids(rounds[i]), e),
     );
+    if (stopProfile) {
+      await stopProfile();
+      console.log(`  CPU profile of the app over "${e.label}": ${profileFile}`);
+    }
     const before = await app.queryCounts();
     const bytes = await get(e.path(roundIds[0]));
     const statements = poolTotal(queryDelta(before, await app.queryCounts()), 'pulsedesk');
