@@ -55,7 +55,7 @@ export class AppModule {
           autoLoadEntities: true,
           synchronize: false,
           migrationsRun: false,
-          extra: { max: 10, application_name: 'pulsedesk' },
+          extra: { max: 20, application_name: 'pulsedesk' },
         }),
         JobsModule.forRoot(options.databaseUrl),
         SlackCoreModule,

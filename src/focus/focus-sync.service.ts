@@ -27,9 +27,6 @@ import { AppliedStatus, FocusBlockEntity, SlackStatus } from './focus-block.enti
 import { FOCUS_QUEUES, FocusJob } from './focus.queues';
 import { FocusRepository } from './focus.repository';
 
-const START_METHODS = ['users.profile.get', 'users.profile.set', 'dnd.setSnooze'] as const;
-const END_METHODS = ['dnd.endSnooze', 'users.profile.get', 'users.profile.set'] as const;
-
 /** A slot this close is waited for in the job; a later one re-queues the job. */
 const MAX_SLOT_WAIT_MS = 1_500;
 /** Re-queued jobs are due this much before their slot (the queue polls every 0.5 s). */
@@ -64,7 +61,7 @@ export class FocusSyncService {
   ) {}
 
   start(job: FocusJob): Promise<void> {
-    return this.run(FOCUS_QUEUES.start, job, START_METHODS, async (block, slots) => {
+    return this.run(FOCUS_QUEUES.start, job, async (block, slots) => {
       const now = this.clock.now();
       // Cancelled, ended, or already over before it could start: nothing to apply.
       if (block.state === 'cancelled' || block.state === 'ended' || block.endsAt <= now) return;
@@ -131,7 +128,7 @@ export class FocusSyncService {
   }
 
   end(job: FocusJob): Promise<void> {
-    return this.run(FOCUS_QUEUES.end, job, END_METHODS, async (block, slots) => {
+    return this.run(FOCUS_QUEUES.end, job, async (block, slots) => {
       if (block.state === 'cancelled' || block.state === 'ended') return;
       // The end job of a block whose end moved later ("End now" moves it earlier, never later).
       if (block.endsAt > this.clock.now()) return;
@@ -178,25 +175,24 @@ export class FocusSyncService {
   private async run(
     queue: string,
     job: FocusJob,
-    methods: readonly string[],
     steps: (block: FocusBlockEntity, slots: SlotHolder) => Promise<void>,
   ): Promise<void> {
     const leaseId = randomUUID();
     const now = this.clock.now();
     const slots: SlotHolder = { held: job.slot };
     try {
-      if (!(await this.focus.findById(job.blockId))) return;
       const leased = await this.focus.acquireSyncLease(
         job.blockId,
         leaseId,
         now,
         new Date(now.getTime() + LEASE_MS),
       );
-      if (!leased) throw new Deferred(new Date(now.getTime() + LEASE_RETRY_MS), job.slot);
+      if (!leased) {
+        if (!(await this.focus.findById(job.blockId))) return; // deleted with its workspace
+        throw new Deferred(new Date(now.getTime() + LEASE_RETRY_MS), job.slot);
+      }
       try {
         const block = (await this.focus.findById(job.blockId))!;
-        const pausedUntil = await this.gate.pausedUntil(block.workspaceId, methods);
-        if (pausedUntil) throw new Deferred(pausedUntil, slots.held);
         await steps(block, slots);
       } finally {
         await this.focus.releaseSyncLease(job.blockId, leaseId);
@@ -221,14 +217,17 @@ export class FocusSyncService {
     method: string,
     fn: () => Promise<T>,
   ): Promise<T> {
-    const pausedUntil = await this.gate.pausedUntil(block.workspaceId, [method]);
-    if (pausedUntil) throw new Deferred(pausedUntil, slots.held);
     let at: Date;
     if (slots.held?.method === method) {
+      // Booked on an earlier run; a 429 pause since then still comes first.
+      const pausedUntil = await this.gate.pausedUntil(block.workspaceId, [method]);
+      if (pausedUntil) throw new Deferred(pausedUntil, slots.held);
       at = new Date(slots.held.at);
       slots.held = undefined;
     } else {
-      at = await this.gate.reserve(block.workspaceId, method);
+      const booked = await this.gate.reserve(block.workspaceId, method);
+      if (booked.pausedUntil) throw new Deferred(booked.pausedUntil, slots.held);
+      at = booked.at;
     }
     const wait = at.getTime() - this.clock.now().getTime();
     if (wait > MAX_SLOT_WAIT_MS) {

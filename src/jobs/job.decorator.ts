@@ -17,6 +17,12 @@ export interface JobOptions {
   cron?: string;
   /** Jobs fetched per poll (default 10), run concurrently, each completing or failing on its own. */
   batchSize?: number;
+  /**
+   * Polling workers per process (default 1). A worker fetches its next batch only when its
+   * whole batch is done, so a queue whose jobs wait on something (a paced Slack call) needs
+   * several to keep its throughput.
+   */
+  workers?: number;
 }
 
 /** A job handler: one class per job, thin, calling one service method. */

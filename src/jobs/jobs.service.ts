@@ -39,7 +39,8 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     this.boss = new PgBoss({
       connectionString: databaseUrl,
       schema: JOBS_SCHEMA,
-      max: 4,
+      // Fetches of every worker, completions and sends outside a transaction.
+      max: 6,
       application_name: 'pulsedesk-jobs',
       // Completed jobs are kept a week for diagnosis, then pruned by pg-boss's maintenance.
       retentionDays: 7,
@@ -147,31 +148,33 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
       expireInSeconds: options.expireInSeconds ?? 15 * 60,
     });
     if (options.cron) await this.boss.schedule(options.queue, options.cron, {}, { tz: 'UTC' });
-    await this.boss.work(
-      options.queue,
-      { batchSize: options.batchSize ?? 10, pollingIntervalSeconds: 0.5, includeMetadata: true },
-      async (jobs) => {
-        // Each job of the batch succeeds or fails on its own: a failed one is marked failed
-        // (and retried by pg-boss); pg-boss completes the rest when this returns.
-        await Promise.all(
-          (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
-            try {
-              await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
-            } catch (err) {
-              const message = (err as Error).message;
-              this.logger.warn({
-                msg: 'job failed',
-                queue: options.queue,
-                jobId: job.id,
-                retryCount: job.retryCount,
-                err: message,
-              });
-              await this.boss.fail(options.queue, job.id, { message });
-            }
-          }),
-        );
-      },
-    );
+    for (let i = 0; i < (options.workers ?? 1); i++) {
+      await this.boss.work(
+        options.queue,
+        { batchSize: options.batchSize ?? 10, pollingIntervalSeconds: 0.5, includeMetadata: true },
+        async (jobs) => {
+          // Each job of the batch succeeds or fails on its own: a failed one is marked failed
+          // (and retried by pg-boss); pg-boss completes the rest when this returns.
+          await Promise.all(
+            (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
+              try {
+                await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
+              } catch (err) {
+                const message = (err as Error).message;
+                this.logger.warn({
+                  msg: 'job failed',
+                  queue: options.queue,
+                  jobId: job.id,
+                  retryCount: job.retryCount,
+                  err: message,
+                });
+                await this.boss.fail(options.queue, job.id, { message });
+              }
+            }),
+          );
+        },
+      );
+    }
   }
 }
 

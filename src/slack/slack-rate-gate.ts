@@ -1,12 +1,13 @@
 /**
  * Slack rate limits are counted per method, per workspace, per app.
  *
- * - Pacing (reserve): each paced method gets a slot under its tier before it is called, so a
+ * - Pacing (reserve): each paced method books a slot under its tier before it is called, so a
  *   thousand agents starting focus at 9:00 are applied at Slack's pace instead of drawing 429s.
- *   A generic cell rate algorithm over one row per (workspace, method) in Postgres
- *   (slack_pacing.tat, the theoretical arrival time of the next call), so every replica shares
- *   it: 96 % of the tier with a burst of 4 % of a minute's calls, which together never exceed
- *   the tier in any 60-second window.
+ *   The window is counted as Slack counts it — calls in any 60 seconds — in Postgres
+ *   (slack_calls, booked by slack_reserve() under a per-method lock), so every replica shares
+ *   it. A wave under the tier goes out at once; a bigger one fills the minute and books the
+ *   rest a minute after the calls they follow. 97 % of the tier is used: the margin absorbs a
+ *   job that reaches its slot a little late.
  * - Pauses (pause / pausedUntil): after a 429 on one agent's users.profile.set, every agent's
  *   users.profile.set in that workspace waits out Retry-After (slack_pauses).
  */
@@ -17,9 +18,11 @@ import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 
-/** Share of the tier the pacer uses steadily, and the burst it allows on top. */
-const PACE_SHARE = 0.96;
-const BURST_SHARE = 0.04;
+/** Share of the tier the pacer books. */
+const PACE_SHARE = 0.97;
+
+/** A booked slot, or the end of the 429 pause that stopped the booking. */
+export type Reservation = { at: Date; pausedUntil?: undefined } | { pausedUntil: Date };
 
 @Injectable()
 export class SlackRateGate {
@@ -30,25 +33,23 @@ export class SlackRateGate {
   ) {}
 
   /**
-   * Takes the method's next slot in this workspace: when the call may be made (now, or later
-   * when the tier is used up). A slot taken is used by the caller, even if it must wait for it.
+   * Books the method's next slot in this workspace: when the call may be made (now, or later
+   * when the minute's calls are used up), or the pause that forbids it. A slot booked is used
+   * by the caller, even if it must wait for it.
    */
-  async reserve(workspaceId: string, method: string): Promise<Date> {
+  async reserve(workspaceId: string, method: string): Promise<Reservation> {
     const now = this.clock.now();
     const perMinute = this.config.slack.methodRates[method];
-    if (!perMinute) return now;
-    const interval = 60_000 / (perMinute * PACE_SHARE);
-    const tolerance = Math.max(0, Math.floor(perMinute * BURST_SHARE) - 1) * interval;
-    const rows: { tat: Date }[] = await this.dataSource.query(
-      `INSERT INTO slack_pacing AS p (workspace_id, method, tat)
-       VALUES ($1, $2, $3::timestamptz + $4 * interval '1 millisecond')
-       ON CONFLICT (workspace_id, method) DO UPDATE
-         SET tat = GREATEST(p.tat, $3::timestamptz) + $4 * interval '1 millisecond'
-       RETURNING tat`,
-      [workspaceId, method, now, interval],
+    if (!perMinute) {
+      const pausedUntil = await this.pausedUntil(workspaceId, [method]);
+      return pausedUntil ? { pausedUntil } : { at: now };
+    }
+    const [row]: { slot: Date | null; paused_until: Date | null }[] = await this.dataSource.query(
+      `SELECT slot, paused_until FROM slack_reserve($1, $2, $3, $4)`,
+      [workspaceId, method, now, Math.max(1, Math.floor(perMinute * PACE_SHARE))],
     );
-    const slot = new Date(rows[0].tat).getTime() - interval - tolerance;
-    return new Date(Math.max(now.getTime(), Math.ceil(slot)));
+    if (row.paused_until) return { pausedUntil: new Date(row.paused_until) };
+    return { at: new Date(row.slot!) };
   }
 
   /** When the method may be called again in this workspace; null when it may be called now. */

@@ -15,7 +15,8 @@ import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
   retryDelaySeconds: 5,
   retryBackoff: true,
   // Thousands of blocks can start at 9:00; Slack's tiers, not the queue, should be the limit.
-  batchSize: 50,
+  batchSize: 25,
+  workers: 4,
 })
 export class FocusEndJob implements JobHandler<FocusJob> {
   constructor(private readonly sync: FocusSyncService) {}
