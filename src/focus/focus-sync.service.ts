@@ -31,8 +31,12 @@ import { FocusRepository } from './focus.repository';
 const MAX_SLOT_WAIT_MS = 1_500;
 /** Re-queued jobs are due this much before their slot (the queue polls every 0.5 s). */
 const WAKE_EARLY_MS = 600;
-/** Longer than any one sync run; a crashed run's lease lapses after it. */
-const LEASE_MS = 120_000;
+/**
+ * Longer than any one sync run (at most four Slack calls of 10 s each, a 1.5 s slot wait);
+ * a replica that dies mid-run leaves a lease that lapses after it. The job itself expires
+ * after 90 s (FocusStartJob) and pg-boss retries it on another replica.
+ */
+const LEASE_MS = 60_000;
 /** When the block's other sync holds the lease. */
 const LEASE_RETRY_MS = 1_000;
 

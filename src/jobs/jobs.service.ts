@@ -44,6 +44,9 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
       application_name: 'pulsedesk-jobs',
       // Completed jobs are kept a week for diagnosis, then pruned by pg-boss's maintenance.
       retentionDays: 7,
+      // Maintenance also fails jobs past their expiry (a replica that died mid-job), which
+      // pg-boss then retries: every 30 s, so a short job is picked up again soon after.
+      maintenanceIntervalSeconds: 30,
     });
     this.boss.on('error', (err) => this.logger.error({ msg: 'job queue error', err: err.message }));
   }

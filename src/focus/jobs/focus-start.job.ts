@@ -17,6 +17,8 @@ import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
   // Thousands of blocks can start at 9:00; Slack's tiers, not the queue, should be the limit.
   batchSize: 25,
   workers: 4,
+  // A run lasts seconds; one held by a replica that died is failed and retried after this.
+  expireInSeconds: 90,
 })
 export class FocusStartJob implements JobHandler<FocusJob> {
   constructor(private readonly sync: FocusSyncService) {}
