@@ -5,15 +5,13 @@
  * - Slack answering 500: the step is retried with backoff and still applied once;
  * - the app restarted mid-block: the scheduled end, queued in Postgres, still restores.
  */
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { FocusService } from '../../src/focus/focus.service';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from '../support/eventually';
-import { pulseWorld, PulseWorld } from '../support/pulse-world';
-import { signSlackRequest, slashCommandBody } from '../support/slack-signing';
-import { startTestApp, TEST_SIGNING_SECRET, TestApp } from '../support/test-app';
+import { pulseWorld, PulseWorld, slashCommand } from '../support/pulse-world';
+import { startTestApp, TestApp } from '../support/test-app';
 
 /** Gives each agent a user token (as /slack/connect would) and returns token by user. */
 async function connectAll(w: PulseWorld, users: string[]): Promise<Map<string, string>> {
@@ -29,13 +27,10 @@ async function connectAll(w: PulseWorld, users: string[]): Promise<Map<string, s
   return tokens;
 }
 
-function focusVia(app: TestApp, w: PulseWorld, user: string, text: string) {
-  const body = slashCommandBody({ command: '/focus', text, userId: user, teamId: w.teamId });
-  return request(app.url)
-    .post('/slack/events')
-    .set('Content-Type', 'application/x-www-form-urlencoded')
-    .set(signSlackRequest(body, TEST_SIGNING_SECRET) as unknown as Record<string, string>)
-    .send(body);
+async function focusVia(app: TestApp, w: PulseWorld, user: string, text: string) {
+  const reply = await slashCommand(w, { command: '/focus', text, userId: user }, app.url);
+  expect(reply.status).toBe(200);
+  return reply;
 }
 
 /** Successful calls of `method` per token. */
@@ -83,9 +78,7 @@ describe('focus sync with two app instances on one database', () => {
     w.slack.clearCalls();
     // Slack sends each command to whichever replica the load balancer picks.
     await Promise.all(
-      agents.map((user, i) =>
-        focusVia(i % 2 ? second : w.t, w, user, '40m support queue').expect(200),
-      ),
+      agents.map((user, i) => focusVia(i % 2 ? second : w.t, w, user, '40m support queue')),
     );
     await eventually(async () => (await blockStates(ds)).active === AGENTS, {
       what: 'every block active',
@@ -104,9 +97,7 @@ describe('focus sync with two app instances on one database', () => {
     }
 
     w.slack.clearCalls();
-    await Promise.all(
-      agents.map((user, i) => focusVia(i % 2 ? w.t : second, w, user, 'off').expect(200)),
-    );
+    await Promise.all(agents.map((user, i) => focusVia(i % 2 ? w.t : second, w, user, 'off')));
     await eventually(async () => (await blockStates(ds)).ended === AGENTS, {
       what: 'every block ended',
     });
@@ -127,7 +118,7 @@ describe('focus sync with two app instances on one database', () => {
     const token = tokens.get(user)!;
     w.slack.clearCalls();
     w.slack.failNext('users.profile.set', { status: 500 });
-    await focusVia(second, w, user, '30m').expect(200);
+    await focusVia(second, w, user, '30m');
     await eventually(() => w.slack.calls('dnd.setSnooze').some((c) => c.token === token), {
       what: 'the snooze after the retry',
       timeoutMs: 25_000,

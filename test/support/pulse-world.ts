@@ -89,6 +89,31 @@ export async function pulseWorld(
   };
 }
 
+/**
+ * A slash command as Slack sends it, with a response_url at the stand-in. The reply is the
+ * acknowledgement's text or — when the app acknowledged empty and answered later, as it does
+ * when the work outlasts its 2-second budget under load — what it posted to response_url.
+ */
+export async function slashCommand(
+  world: PulseWorld,
+  input: { command: string; text: string; userId: string },
+  appUrl = world.t.url,
+): Promise<{ status: number; text: string }> {
+  const responseUrl = world.slack.responseUrl();
+  const id = responseUrl.split('/').pop()!;
+  const body = slashCommandBody({ ...input, teamId: world.teamId, responseUrl });
+  const res = await request(appUrl)
+    .post('/slack/events')
+    .set('Content-Type', 'application/x-www-form-urlencoded')
+    .set(signSlackRequest(body, TEST_SIGNING_SECRET) as unknown as Record<string, string>)
+    .send(body);
+  if (res.status !== 200 || res.text) return { status: res.status, text: res.text };
+  const late = await eventually(() => world.slack.responses(id)[0], {
+    what: `the reply to ${input.command} ${input.text}`,
+  });
+  return { status: 200, text: JSON.stringify(late.body) };
+}
+
 export function postSlack(
   world: PulseWorld,
   body: string,
