@@ -107,6 +107,10 @@ export class DatabaseProvider {
         res.writeHead(500).end(err.message);
       });
     });
+    // Jest workers keep their connection to this server between test files; Node's default
+    // 5-second keep-alive closed it under a worker about to reuse it (ECONNRESET in CI).
+    this.control.keepAliveTimeout = 15 * 60_000;
+    this.control.headersTimeout = 15 * 60_000 + 1_000;
     await new Promise<void>((resolve) => this.control!.listen(0, '127.0.0.1', resolve));
     const { port } = this.control.address() as AddressInfo;
     (this.settings as { controlUrl: string }).controlUrl = `http://127.0.0.1:${port}`;

@@ -45,15 +45,30 @@ export async function acquireTestDatabase(
       },
     };
   }
-  const res = await fetch(`${s.controlUrl}/databases${options.empty ? '?empty=1' : ''}`, {
-    method: 'POST',
-  });
+  const res = await controlRequest(
+    `${s.controlUrl}/databases${options.empty ? '?empty=1' : ''}`,
+    'POST',
+  );
   if (!res.ok) throw new Error(`test database provider: ${res.status} ${await res.text()}`);
   const { id, url } = (await res.json()) as { id: string; url: string };
   return {
     url,
     release: async () => {
-      await fetch(`${s.controlUrl}/databases/${id}`, { method: 'DELETE' });
+      await controlRequest(`${s.controlUrl}/databases/${id}`, 'DELETE');
     },
   };
+}
+
+/**
+ * A request to the control server, once more if the connection was reset before an answer:
+ * a kept-alive socket the server had just closed carried no request it could have acted on.
+ */
+async function controlRequest(url: string, method: 'POST' | 'DELETE'): Promise<Response> {
+  try {
+    return await fetch(url, { method });
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, { method });
+  }
 }
