@@ -36,6 +36,14 @@ export interface PublishedRound extends RoundResults {
   participation: Participation;
 }
 
+/** A published round without comment fields (trends). */
+function withoutComments({ comments: _comments, ...round }: PublishedRound) {
+  return {
+    ...round,
+    groups: round.groups?.map(({ comments: _groupComments, ...group }) => group),
+  };
+}
+
 /** A built result with its comments in a fresh random order: no two requests replay one order. */
 function reshuffled(results: RoundResults): RoundResults {
   const out: RoundResults = { ...results, comments: shuffle(results.comments, Math.random) };
@@ -77,7 +85,11 @@ export class ResultsService {
     return published;
   }
 
-  /** Every closed round of a survey, oldest first; `from`/`to` select whole rounds by their opening. */
+  /**
+   * Every closed round of a survey, oldest first; `from`/`to` select whole rounds by their
+   * opening. The figures only: comments are read round by round (results), so a year of
+   * trends is a few kilobytes per round, not every comment ever written.
+   */
   async trends(
     principal: Principal,
     surveyId: string,
@@ -94,7 +106,7 @@ export class ResultsService {
     return {
       surveyId: survey.id,
       title: survey.title,
-      rounds: await this.publish(principal, rounds, groupBy),
+      rounds: (await this.publish(principal, rounds, groupBy, false)).map(withoutComments),
     };
   }
 
@@ -148,6 +160,7 @@ export class ResultsService {
     principal: Principal,
     rounds: RoundEntity[],
     groupBy: GroupBy,
+    withComments = true,
   ): Promise<PublishedRound[]> {
     const [figures, names, settings] = await Promise.all([
       this.figures.of(rounds),
@@ -162,8 +175,8 @@ export class ResultsService {
       // The round's own k, raised (never lowered) by the workspace's current one.
       const k = Math.max(round.k, settings.anonymityThreshold);
       const roundFigures = figures.get(round.id)!;
-      const results = this.built(`${round.id}|${view}|${k}|${namesKey}`, () =>
-        buildRoundResults(this.input(round, k, roundFigures, names, view, true)),
+      const results = this.built(`${round.id}|${view}|${k}|${withComments}|${namesKey}`, () =>
+        buildRoundResults(this.input(round, k, roundFigures, names, view, withComments)),
       );
       const published: PublishedRound = {
         ...reshuffled(results),
