@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { FocusModule } from './focus/focus.module';
 import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
+import { StoriesModule } from './stories/stories.module';
 import { JobsModule } from './jobs/jobs.module';
 import { PeopleModule } from './people/people.module';
 import { PulseModule } from './pulse/pulse.module';
@@ -69,6 +70,7 @@ export class AppModule {
         PulseModule,
         FocusModule,
         HomeModule,
+        StoriesModule,
       ],
     };
   }

@@ -1,7 +1,12 @@
 import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { SlackStandIn } from '../support/slack-stand-in';
-import { signSlackRequest, slashCommandBody } from '../support/slack-signing';
+import {
+  interactionBody,
+  shortcutPayload,
+  signSlackRequest,
+  slashCommandBody,
+} from '../support/slack-signing';
 import { startTestApp, TEST_SIGNING_SECRET, TestApp } from '../support/test-app';
 
 const TEAM = 'T0SIGNED';
@@ -35,12 +40,35 @@ describe('POST /slack/events', () => {
       .set(headers as Record<string, string>)
       .send(body);
 
+  it('answers /story and the "Share a story" shortcut plainly: not in this version yet', async () => {
+    const body = slashCommandBody({
+      command: '/story',
+      text: '',
+      userId: 'U0AGENT01',
+      teamId: TEAM,
+    });
+    const res = await post(body, signSlackRequest(body, TEST_SIGNING_SECRET)).expect(200);
+    expect(res.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(res.body.text).toMatch(/not available in this version/);
+    const shortcut = interactionBody(
+      shortcutPayload({
+        teamId: TEAM,
+        userId: 'U0AGENT01',
+        callbackId: 'story_share',
+        triggerId: slack.issueTriggerId({ userId: 'U0AGENT01' }),
+      }),
+    );
+    await post(shortcut, signSlackRequest(shortcut, TEST_SIGNING_SECRET)).expect(200);
+    const modal = await eventually(() => slack.openedViews()[0], { what: 'the modal' });
+    expect(JSON.stringify(modal)).toMatch(/not available in this version/);
+  });
+
   it('answers a signed /pulse help in the ack, ephemeral, with the privacy promise', async () => {
     const body = pulse('help');
     const res = await post(body, signSlackRequest(body, TEST_SIGNING_SECRET)).expect(200);
     expect(res.body.response_type).toBe('ephemeral');
     const text = JSON.stringify(res.body.blocks);
-    expect(text).toContain('/pulse dashboard');
+    expect(text).toContain('/pulse help');
     expect(text).toContain('/focus');
     expect(text).toMatch(/at least 5 people/);
     // The ack carries the answer: no Web API call was needed.

@@ -31,16 +31,15 @@ export function pulseHelpMessage(anonymityThreshold: number): SlackMessage {
     '*Pulsedesk* keeps a support team healthy from inside Slack:',
     '• *Pulse checks*: short anonymous check-ins by DM. Answer with one tap.',
     `• *Anonymity*: Pulsedesk records _whether_ you answered (to remind you once), never _what_ next to your name. Results only show for groups of at least ${anonymityThreshold} people.`,
-    '• *Stories*: `/story` shares a moment from your work with the team.',
     '• *Focus time*: `/focus 45m deep work` sets your status and pauses notifications, then puts everything back.',
   ];
   const commands = [
     '`/pulse` your open pulse and your team’s latest results',
-    '`/pulse dashboard` a sign-in link to the dashboard (HR leads and admins)',
+    '`/focus 45m`, `/focus off`, `/focus` your focus blocks',
     '`/pulse help` this message',
   ];
   return {
-    text: 'Pulsedesk: anonymous pulse checks, stories and focus time for your support team.',
+    text: 'Pulsedesk: anonymous pulse checks and focus time for your support team.',
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
       { type: 'divider' },
