@@ -1,7 +1,8 @@
 /**
- * What bench/focus-sync reads off the Slack stand-in's call log: achieved call rate per method
- * against the allowed rate, duplicated calls, 429s, the busiest 60-second window, latency from
- * a block's start to a call, and a timeline. Pure functions over call records, so they can be
+ * What bench/focus-sync reads off the Slack stand-in's call log: per method, the calls made in
+ * each full minute of the saturation against the allowed rate (and the pace of the rest),
+ * duplicated calls, 429s, the busiest 60-second window, latency from a block's start to a call,
+ * and a timeline. Pure functions over call records, so they can be
  * checked by hand on a small log.
  */
 import type { CallRecord, RateLimitViolation } from '../../test/support/slack-stand-in';
@@ -32,15 +33,30 @@ export interface MethodFigures {
   /** First and last successful call (ms since epoch). */
   first: number;
   last: number;
-  /** (successes − 1) ÷ (last − first), per minute: the pace while the method had work queued. */
-  achievedPerMinute: number;
-  ratio: number;
   /**
-   * The same pace from one minute after the first call on: without the first minute's burst
-   * allowance, i.e. the pace a longer saturation settles at (NaN when it lasted under 70 s).
+   * Successful calls in consecutive 60-s windows from the first one: [first, first + 60 s),
+   * [first + 60 s, first + 120 s)… The last window is cut short by the end of the work.
    */
-  steadyPerMinute: number;
-  steadyRatio: number;
+  perWindow: number[];
+  /**
+   * Seconds from the first call to the last of the first window: under 60 when the window was
+   * full early (the pacer held the rest back), about 60 when the app could not fill it.
+   */
+  firstWindowSeconds: number;
+  /** Windows that ended before the method's last call: the method had work queued throughout. */
+  fullWindows: number;
+  /** Successful calls per full window ÷ the allowed rate (NaN without a full window). */
+  fullWindowRatio: number;
+  /** The calls after the full windows, and the seconds from that window's start to the last. */
+  restCalls: number;
+  restSeconds: number;
+  /** Their pace, per minute (NaN when they took under 10 s). */
+  restPerMinute: number;
+  /**
+   * Least time from the first call to the last that Slack's limit allows for these calls (a
+   * wave up to the limit goes at once, the next a minute later): 60 s × (⌈calls ÷ limit⌉ − 1).
+   */
+  minimumSpanSeconds: number;
   /** Most successful calls inside any 60-second window (Slack's limit counts these). */
   busiestMinute: number;
   violations: number;
@@ -60,12 +76,17 @@ export function methodFigures(
   const errors = mine.filter((c) => !succeeded(c) && c.status !== 429);
   const first = ok[0]?.at ?? NaN;
   const last = ok[ok.length - 1]?.at ?? NaN;
-  const span = last - first;
-  const achievedPerMinute = ok.length > 1 && span > 0 ? ((ok.length - 1) / span) * 60_000 : NaN;
-  const later = ok.filter((c) => c.at >= first + 60_000);
-  const laterSpan = last - (later[0]?.at ?? NaN);
-  const steadyPerMinute =
-    later.length > 1 && laterSpan >= 10_000 ? ((later.length - 1) / laterSpan) * 60_000 : NaN;
+  const perWindow: number[] = [];
+  for (const c of ok) {
+    const i = Math.floor((c.at - first) / 60_000);
+    while (perWindow.length <= i) perWindow.push(0);
+    perWindow[i]++;
+  }
+  const firstWindowLast = ok.filter((c) => c.at < first + 60_000).pop()?.at ?? NaN;
+  const fullWindows = ok.length ? Math.floor((last - first) / 60_000) : 0;
+  const inFull = perWindow.slice(0, fullWindows).reduce((s, n) => s + n, 0);
+  const restCalls = ok.length - inFull;
+  const restSeconds = ok.length ? (last - (first + fullWindows * 60_000)) / 1000 : NaN;
   return {
     method,
     perMinute,
@@ -79,10 +100,14 @@ export function methodFigures(
     firstErrors: [...new Set(errors.map((c) => `${c.status} ${c.error ?? ''}`.trim()))].slice(0, 5),
     first,
     last,
-    achievedPerMinute,
-    ratio: achievedPerMinute / perMinute,
-    steadyPerMinute,
-    steadyRatio: steadyPerMinute / perMinute,
+    perWindow,
+    firstWindowSeconds: (firstWindowLast - first) / 1000,
+    fullWindows,
+    fullWindowRatio: fullWindows > 0 ? inFull / fullWindows / perMinute : NaN,
+    restCalls,
+    restSeconds,
+    restPerMinute: restSeconds >= 10 ? (restCalls / restSeconds) * 60 : NaN,
+    minimumSpanSeconds: 60 * Math.max(0, Math.ceil(ok.length / perMinute) - 1),
     busiestMinute: busiestWindow(
       ok.map((c) => c.at),
       60_000,
