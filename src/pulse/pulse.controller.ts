@@ -8,6 +8,7 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -16,6 +17,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { OpenedRoundDto, ResultsQueryDto, RoundDto, TrendsQueryDto } from './dto/round.dto';
@@ -64,14 +66,21 @@ export class PulseController {
     return this.pulse.openRound(p, id);
   }
 
+  /** Sent as JSON text built once per survey, view, k and team names (see ResultsService.trends). */
   @Get('surveys/:id/trends')
   @Roles('lead', 'hr', 'admin')
-  trends(
+  @ApiProduces('application/json')
+  async trends(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: TrendsQueryDto,
-  ) {
-    return this.pulse.trends(p, id, query);
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const { body, etag } = await this.pulse.trends(p, id, query);
+    res.type('json');
+    // Express answers 304 to a matching If-None-Match, and does not hash the body again.
+    res.setHeader('ETag', etag);
+    return body;
   }
 
   @Get('rounds/:id')

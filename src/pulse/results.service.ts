@@ -4,6 +4,7 @@
  * complementary suppression), rebuilt whenever k or the team names differ. A lead reads only
  * their own team's group; HR and admins read the workspace.
  */
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/config';
@@ -27,7 +28,15 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 export const NO_TEAM_KEY = 'no-team';
 /** Built results kept (per round, view, k and team names): a year of weekly rounds, both views, twice over. */
 const BUILT_RESULTS_KEPT = 256;
+/** Serialized trends kept, in characters of JSON: a year of weekly rounds by team is ~2.5 M. */
+export const TRENDS_BODIES_KEPT_CHARS = 32 * 1024 * 1024;
 export type GroupBy = 'team' | undefined;
+
+/** A trends response as sent: the JSON text, and an ETag naming it (the same text, the same tag). */
+export interface SerializedTrends {
+  body: string;
+  etag: string;
+}
 
 export interface PublishedRound extends RoundResults {
   status: 'closed';
@@ -58,6 +67,9 @@ function reshuffled(results: RoundResults): RoundResults {
 @Injectable()
 export class ResultsService {
   private readonly results = new Map<string, RoundResults>();
+  /** Serialized trends by everything they depend on (see `trends`); least recently used first. */
+  private readonly trendsBodies = new Map<string, SerializedTrends>();
+  private trendsChars = 0;
 
   constructor(
     private readonly rounds: RoundsService,
@@ -89,25 +101,66 @@ export class ResultsService {
    * Every closed round of a survey, oldest first; `from`/`to` select whole rounds by their
    * opening. The figures only: comments are read round by round (results), so a year of
    * trends is a few kilobytes per round, not every comment ever written.
+   *
+   * Served as JSON text built once and reused. A closed round never changes, so the text is a
+   * function of what the key below holds: the survey and its title, the view (overall, by team,
+   * or a lead's own team), the closed rounds selected with their own k, the workspace's k, and
+   * the team names where groups are shown. A round closing, k or a team name changing makes a
+   * new key, and the next request builds again through buildRoundResults (the anonymity rules
+   * are never skipped: only their output is reused). Nothing here is per person.
    */
   async trends(
     principal: Principal,
     surveyId: string,
     groupBy: GroupBy,
     range: { from?: Date; to?: Date },
-  ) {
-    const survey = await this.surveys.get(principal.workspaceId, surveyId);
-    const rounds = (await this.rounds.listForSurveys([survey.id])).filter(
+  ): Promise<SerializedTrends> {
+    // Read together: the survey scopes the request (404 outside the workspace); the rest is only
+    // used once it has been found.
+    const [survey, surveyRounds, names, settings] = await Promise.all([
+      this.surveys.get(principal.workspaceId, surveyId),
+      this.rounds.listForSurveys([surveyId]),
+      this.teams.namesIn(principal.workspaceId),
+      this.workspaces.getSettings(principal.workspaceId),
+    ]);
+    const rounds = surveyRounds.filter(
       (r) =>
+        r.workspaceId === principal.workspaceId &&
         r.status === 'closed' &&
         (!range.from || r.openedAt >= range.from) &&
         (!range.to || r.openedAt <= range.to),
     );
-    return {
+    const lead = principal.role === 'lead';
+    const view = lead ? `lead:${principal.teamId ?? ''}` : (groupBy ?? 'overall');
+    const key = JSON.stringify([
+      survey.id,
+      survey.title,
+      view,
+      settings.anonymityThreshold,
+      rounds.map((r) => [r.id, r.k]),
+      lead || groupBy === 'team' ? [...names] : [],
+    ]);
+    const hit = this.trendsBodies.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.trendsBodies.delete(key);
+      this.trendsBodies.set(key, hit);
+      return hit;
+    }
+    const figures = await this.figures.of(rounds);
+    const body = JSON.stringify({
       surveyId: survey.id,
       title: survey.title,
-      rounds: (await this.publish(principal, rounds, groupBy, false)).map(withoutComments),
+      rounds: this.published(principal, rounds, groupBy, false, figures, names, settings).map(
+        withoutComments,
+      ),
+    });
+    const serialized = {
+      body,
+      etag: `W/"${createHash('sha256').update(body).digest('base64url')}"`,
     };
+    this.rememberTrends(key, serialized);
+    return serialized;
   }
 
   /** The latest closed round's figures for one team, when shareable: for /pulse. */
@@ -160,13 +213,24 @@ export class ResultsService {
     principal: Principal,
     rounds: RoundEntity[],
     groupBy: GroupBy,
-    withComments = true,
   ): Promise<PublishedRound[]> {
     const [figures, names, settings] = await Promise.all([
       this.figures.of(rounds),
       this.teams.namesIn(principal.workspaceId),
       this.workspaces.getSettings(principal.workspaceId),
     ]);
+    return this.published(principal, rounds, groupBy, true, figures, names, settings);
+  }
+
+  private published(
+    principal: Principal,
+    rounds: RoundEntity[],
+    groupBy: GroupBy,
+    withComments: boolean,
+    figures: Map<string, ClosedRoundFigures>,
+    names: Map<string, string>,
+    settings: { anonymityThreshold: number },
+  ): PublishedRound[] {
     const lead = principal.role === 'lead';
     const view = lead ? 'team' : groupBy;
     const namesKey = view === 'team' ? JSON.stringify([...names]) : '';
@@ -204,6 +268,24 @@ export class ResultsService {
     }
     this.results.set(key, results);
     return results;
+  }
+
+  /** Keeps a serialized trends body; least recently used ones go first past the size bound. */
+  private rememberTrends(key: string, serialized: SerializedTrends): void {
+    if (serialized.body.length > TRENDS_BODIES_KEPT_CHARS) return;
+    // Two requests may have built the same body at once: count it once.
+    const previous = this.trendsBodies.get(key);
+    if (previous) {
+      this.trendsBodies.delete(key);
+      this.trendsChars -= previous.body.length;
+    }
+    this.trendsBodies.set(key, serialized);
+    this.trendsChars += serialized.body.length;
+    for (const [oldest, { body }] of this.trendsBodies) {
+      if (this.trendsChars <= TRENDS_BODIES_KEPT_CHARS) break;
+      this.trendsBodies.delete(oldest);
+      this.trendsChars -= body.length;
+    }
   }
 
   /** A lead's view: their team's group (as suppressed in the full breakdown), nothing workspace-wide. */

@@ -621,6 +621,141 @@ describe('pulse anonymity under attack', () => {
   });
 
   // -----------------------------------------------------------------------------------------
+  describe('trends built once and reused', () => {
+    afterEach(async () => {
+      await setThreshold(K);
+    });
+
+    async function trends(
+      surveyId: string,
+      opts: { groupBy?: boolean; as?: Creds; query?: string } = {},
+    ): Promise<{ rounds: Results[]; etag: string }> {
+      const res = await request(w.t.url)
+        .get(
+          `/api/surveys/${surveyId}/trends?${opts.groupBy ? 'groupBy=team&' : ''}${opts.query ?? ''}`,
+        )
+        .set(opts.as ?? admin)
+        .expect(200)
+        .expect('Content-Type', /^application\/json/);
+      return { rounds: res.body.rounds, etag: res.headers.etag };
+    }
+
+    async function rename(team: string, name: string): Promise<void> {
+      await request(w.t.url)
+        .patch(`/api/teams/${w.teamIds[team]}`)
+        .set(admin)
+        .send({ name })
+        .expect(200);
+    }
+
+    it('follow k, team names and rounds closing, and give each lead their own team only', async () => {
+      const survey = await createSurvey('Trends reused', MODAL_QUESTIONS, [
+        'alpha',
+        'bravo',
+        'charlie',
+      ]);
+      const first = await openRound(survey, 18);
+      for (const [i, u] of w.members.alpha.entries()) await answer(first, u, A_WORKLOAD[i], 9);
+      for (const u of w.members.bravo) await answer(first, u, 2, 4);
+      for (const u of w.members.charlie) await answer(first, u, 3, 8);
+      await closeRound(first);
+
+      const shown = await trends(survey, { groupBy: true });
+      expect(shown.rounds.map((r) => r.roundId)).toEqual([first]);
+      expect(shown.rounds[0].groups!.map((g) => [g.name, g.suppressed])).toEqual([
+        ['alpha', false],
+        ['bravo', false],
+        ['charlie', false],
+      ]);
+      // Served again as the same text, and as 304 to a client that has it.
+      const again = await trends(survey, { groupBy: true });
+      expect(again).toEqual(shown);
+      await request(w.t.url)
+        .get(`/api/surveys/${survey}/trends?groupBy=team`)
+        .set({ ...admin, 'If-None-Match': shown.etag })
+        .expect(304);
+
+      // Raising k after close: the reused trends must not keep showing bravo (5) or charlie (6).
+      await setThreshold(6);
+      const at6 = await trends(survey, { groupBy: true });
+      expect(at6.etag).not.toBe(shown.etag);
+      expect(at6.rounds[0].k).toBe(6);
+      expect(at6.rounds[0].groups!.map((g) => [g.name, g.suppressed])).toEqual([
+        ['alpha', false],
+        ['bravo', true],
+        ['charlie', true],
+      ]);
+      expect(group(at6.rounds[0], 'bravo')).toEqual({
+        key: w.teamIds.bravo,
+        name: 'bravo',
+        suppressed: true,
+      });
+      const leadAt6 = await trends(survey, { as: await leadOf('bravo') });
+      expect(leadAt6.rounds[0].groups).toEqual([
+        { key: w.teamIds.bravo, name: 'bravo', suppressed: true },
+      ]);
+      await setThreshold(19);
+      const at19 = await trends(survey);
+      expect(at19.rounds[0]).toMatchObject({ k: 19, suppressed: true, questions: [] });
+      expect(at19.rounds[0]).not.toHaveProperty('respondents');
+      await setThreshold(K);
+      expect(await trends(survey, { groupBy: true })).toEqual(shown);
+
+      // Each lead reads their own team, whoever asked before them.
+      for (const team of ['alpha', 'bravo', 'charlie', 'alpha']) {
+        const mine = await trends(survey, { as: await leadOf(team), groupBy: true });
+        expect(mine.rounds[0]).toMatchObject({ questions: [] });
+        expect(mine.rounds[0]).not.toHaveProperty('respondents');
+        expect(mine.rounds[0].groups!.map((g) => g.name)).toEqual([team]);
+        expect(mine.rounds[0].groups![0]).toEqual(group(shown.rounds[0], team));
+      }
+
+      // A renamed team is published under its new name, by HR and to its lead.
+      try {
+        await rename('bravo', 'bravo renamed');
+        const renamed = await trends(survey, { groupBy: true });
+        expect(renamed.rounds[0].groups!.map((g) => g.name)).toEqual([
+          'alpha',
+          'bravo renamed',
+          'charlie',
+        ]);
+        const lead = await trends(survey, { as: await leadOf('bravo') });
+        expect(lead.rounds[0].groups!.map((g) => g.name)).toEqual(['bravo renamed']);
+      } finally {
+        await rename('bravo', 'bravo');
+      }
+
+      // A round that closes joins the trends at once; one still open never does.
+      const second = await openRound(survey, 18);
+      for (const u of w.members.alpha.slice(0, 6)) await answer(second, u, 1, 0);
+      expect((await trends(survey, { groupBy: true })).rounds.map((r) => r.roundId)).toEqual([
+        first,
+      ]);
+      await closeRound(second);
+      const both = await trends(survey, { groupBy: true });
+      expect(both.rounds.map((r) => r.roundId)).toEqual([first, second]);
+      expect(both.rounds[1]).toMatchObject({ suppressed: false, respondents: 6 });
+      // Only alpha answered: the other teams are absent, alpha is shown (6 ≥ k).
+      expect(both.rounds[1].groups!.map((g) => [g.name, g.suppressed])).toEqual([['alpha', false]]);
+      const bravoLead = await trends(survey, { as: await leadOf('bravo') });
+      expect(bravoLead.rounds.map((r) => r.groups)).toEqual([
+        [group(shown.rounds[0], 'bravo')],
+        [],
+      ]);
+      // A range selects whole rounds; each range is its own body.
+      const firstOpened = (
+        await request(w.t.url).get(`/api/rounds/${second}`).set(admin).expect(200)
+      ).body.openedAt as string;
+      const fromSecond = await trends(survey, {
+        query: `from=${encodeURIComponent(firstOpened)}`,
+      });
+      expect(fromSecond.rounds.map((r) => r.roundId)).toEqual([second]);
+      expect((await trends(survey)).rounds.map((r) => r.roundId)).toEqual([first, second]);
+      expect(JSON.stringify(both)).not.toContain('"comments"');
+    });
+  });
+
+  // -----------------------------------------------------------------------------------------
   describe('linking a response to a person with read access to the database', () => {
     let roundId: string;
     const dbComment = secret('db');
