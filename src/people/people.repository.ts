@@ -68,10 +68,15 @@ export class PeopleRepository {
     syncedAt: Date,
   ): Promise<void> {
     if (people.length === 0) return;
-    await manager.insert(
-      PersonEntity,
-      people.map((p) => ({ ...p, workspaceId, syncedAt })),
-    );
+    // Two syncs of one workspace can overlap (the import queued at boot and POST
+    // /api/people/sync): a person the other one inserted first is left to it, not a 500.
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PersonEntity)
+      .values(people.map((p) => ({ ...p, workspaceId, syncedAt })))
+      .orIgnore()
+      .execute();
   }
 
   async updateFromSlack(

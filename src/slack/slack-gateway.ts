@@ -39,14 +39,23 @@ export interface OAuthAccessResult {
   authed_user: { id: string; access_token?: string; scope?: string };
 }
 
-/** Clients are cheap but not free (each has its own request queue): keep the recent ones. */
-const CLIENT_CACHE_LIMIT = 500;
+/** Calls in flight at once through the gateway (thousands of focus syncs can start at 9:00). */
+const MAX_CONCURRENT_CALLS = 256;
 
 @Injectable()
 export class SlackGateway {
-  private readonly clients = new Map<string, WebClient>();
+  /**
+   * One client for every token: the token goes with each call. A client per token (each with
+   * its own request queue) was thrashed by thousands of agents' user tokens.
+   */
+  private readonly client: WebClient;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.client = new WebClient(undefined, {
+      ...this.clientOptions(),
+      maxRequestConcurrency: MAX_CONCURRENT_CALLS,
+    });
+  }
 
   get apiUrl(): string {
     return this.config.slack.apiUrl;
@@ -69,7 +78,7 @@ export class SlackGateway {
     params: Record<string, unknown> = {},
   ): Promise<T> {
     try {
-      return (await this.client(token).apiCall(method, params)) as T;
+      return (await this.client.apiCall(method, token ? { ...params, token } : params)) as T;
     } catch (err) {
       throw toSlackCallError(method, err);
     }
@@ -176,22 +185,6 @@ export class SlackGateway {
       code: input.code,
       redirect_uri: input.redirectUri,
     });
-  }
-
-  private client(token: string | undefined): WebClient {
-    const key = token ?? '';
-    let client = this.clients.get(key);
-    if (client) {
-      // Re-insert so the Map's order stays least-recently-used first.
-      this.clients.delete(key);
-    } else {
-      client = new WebClient(token, this.clientOptions());
-      if (this.clients.size >= CLIENT_CACHE_LIMIT) {
-        this.clients.delete(this.clients.keys().next().value as string);
-      }
-    }
-    this.clients.set(key, client);
-    return client;
   }
 }
 

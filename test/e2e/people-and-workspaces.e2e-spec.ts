@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { PeopleRepository } from '../../src/people/people.repository';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { SlackStandIn } from '../support/slack-stand-in';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from '../support/test-app';
@@ -282,6 +283,61 @@ describe('people, teams, tokens and settings, scoped per workspace', () => {
         .get('/api/people')
         .set({ ...operatorA, 'X-Pulsedesk-Workspace': 'T0NOPE' })
         .expect(404);
+    });
+  });
+
+  describe('overlapping syncs', () => {
+    it('two syncs of one workspace at once (the boot import and the API) both succeed, each person once', async () => {
+      const TEAM_C = 'T0CCCCCCC';
+      slack.addTeam({ id: TEAM_C, name: 'Gamma Support' });
+      for (let i = 0; i < 300; i++) {
+        slack.addUser({ id: `UC${String(i).padStart(5, '0')}`, teamId: TEAM_C, name: `c${i}` });
+      }
+      await t.app.get(WorkspacesService).saveInstallation({
+        slackTeamId: TEAM_C,
+        name: TEAM_C,
+        botToken: slack.issueBotToken(TEAM_C),
+        botUserId: null,
+        botScopes: null,
+        installedBySlackUserId: null,
+      });
+      const operatorC = { ...operatorA, 'X-Pulsedesk-Workspace': TEAM_C };
+      const [first, second] = await Promise.all([
+        request(t.url).post('/api/people/sync').set(operatorC),
+        request(t.url).post('/api/people/sync').set(operatorC),
+      ]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const people = (await request(t.url).get('/api/people').set(operatorC).expect(200)).body;
+      expect(people).toHaveLength(300);
+      expect(new Set(people.map((p: { slackUserId: string }) => p.slackUserId)).size).toBe(300);
+    });
+
+    it('an import meeting people another sync inserted first leaves them, not a duplicate-key error', async () => {
+      // What the losing sync of a race does: insert people that are already there.
+      const workspace = (await t.app.get(WorkspacesService).findBySlackTeamId(TEAM_A))!;
+      const ds = t.app.get(DataSource);
+      const [{ n: before }] = await ds.query(
+        `SELECT count(*)::int AS n FROM people WHERE workspace_id = $1`,
+        [workspace.id],
+      );
+      const existing = {
+        slackUserId: 'UA00001',
+        name: 'agent1',
+        realName: null,
+        email: null,
+        tz: 'UTC',
+        tzOffset: 0,
+        active: true,
+      };
+      const fresh = { ...existing, slackUserId: 'UANEW0001', name: 'newcomer' };
+      await t.app
+        .get(PeopleRepository)
+        .insertMany(ds.manager, workspace.id, [existing, fresh], new Date());
+      const [{ n: after }] = await ds.query(
+        `SELECT count(*)::int AS n FROM people WHERE workspace_id = $1`,
+        [workspace.id],
+      );
+      expect(after).toBe(before + 1);
     });
   });
 });
