@@ -206,7 +206,10 @@ export class FocusSyncService {
       await this.jobs.send<FocusJob>(
         queue,
         { blockId: job.blockId, ...(err.slot ? { slot: err.slot } : {}) },
-        { startAfter: err.until, singletonKey: job.blockId },
+        // A job holding a booked slot goes ahead of fresh jobs due at the same time: pg-boss
+        // fetches oldest first, and a wave's fresh jobs would each be fetched (and deferred)
+        // before the slots booked a minute earlier are used.
+        { startAfter: err.until, singletonKey: job.blockId, priority: err.slot ? 1 : 0 },
       );
     }
   }

@@ -22,6 +22,8 @@ export interface SendOptions {
   /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
   singletonKey?: string;
   startAfter?: Date;
+  /** Fetched before jobs of lower priority that are due too (default 0). */
+  priority?: number;
   /** Enqueue inside this transaction: the job exists only if the transaction commits. */
   manager?: EntityManager;
 }
@@ -99,10 +101,12 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     data: T,
     options: SendOptions = {},
   ): Promise<string | null> {
-    const { manager, startAfter, singletonKey } = options;
+    const { manager, startAfter, singletonKey, priority } = options;
     return this.boss.send(queue, data, {
       singletonKey,
       startAfter,
+      // pg-boss refuses a priority key that is present but undefined.
+      ...(priority !== undefined ? { priority } : {}),
       ...(manager
         ? {
             db: {
