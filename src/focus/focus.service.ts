@@ -97,30 +97,10 @@ export class FocusService {
       ruleId?: string;
     },
   ): Promise<CreateOutcome> {
-    const team = person.teamId ? await this.teams.get(person.workspaceId, person.teamId) : null;
+    const team = await this.teamOf(person);
     return this.dataSource.transaction(async (m) => {
-      // Lock the team's members so two agents cannot both take the last free slot.
-      const members = team
-        ? await this.people.lockTeamMembers(m, person.workspaceId, team.id)
-        : [person];
-      const others = members.filter((p) => p.id !== person.id).map((p) => p.id);
-      const overlapping = await this.focus.overlapping(
-        m,
-        others,
-        input.start,
-        new Date(input.end.getTime() + 7 * 86_400_000),
-      );
-      const verdict = checkCoverage({
-        teamSize: members.length,
-        minOnDuty: team?.minOnDuty ?? 0,
-        others: overlapping.map((b) => ({ start: b.startsAt, end: b.endsAt })),
-        start: input.start,
-        end: input.end,
-      });
-      if (!verdict.fits) {
-        await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, this.clock.now());
-        return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
-      }
+      const refused = await this.coverageRefusal(m, person, team, input.start, input.end);
+      if (refused) return refused;
       const own = await this.focus.ownTouching(m, person.id, input.start, input.end);
       if (own.length > 0) {
         const block = await this.merge(m, own, input);
@@ -147,6 +127,45 @@ export class FocusService {
       );
       return { status: 'created', block, connected: person.userTokenEnc !== null, merged: false };
     });
+  }
+
+  /** Read before a transaction: inside one, only the transaction's connection may be used. */
+  private teamOf(person: PersonEntity) {
+    return person.teamId ? this.teams.get(person.workspaceId, person.teamId) : null;
+  }
+
+  /**
+   * The coverage guard for the person being away over [start, end), inside the caller's
+   * transaction: the team's members are locked so two agents cannot both take the last free
+   * slot. A refusal is recorded (counted in the summary, no person kept) and returned.
+   */
+  private async coverageRefusal(
+    m: EntityManager,
+    person: PersonEntity,
+    team: Awaited<ReturnType<FocusService['teamOf']>>,
+    start: Date,
+    end: Date,
+  ): Promise<Extract<CreateOutcome, { status: 'refused' }> | null> {
+    const members = team
+      ? await this.people.lockTeamMembers(m, person.workspaceId, team.id)
+      : [person];
+    const others = members.filter((p) => p.id !== person.id).map((p) => p.id);
+    const overlapping = await this.focus.overlapping(
+      m,
+      others,
+      start,
+      new Date(end.getTime() + 7 * 86_400_000),
+    );
+    const verdict = checkCoverage({
+      teamSize: members.length,
+      minOnDuty: team?.minOnDuty ?? 0,
+      others: overlapping.map((b) => ({ start: b.startsAt, end: b.endsAt })),
+      start,
+      end,
+    });
+    if (verdict.fits) return null;
+    await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, this.clock.now());
+    return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
   }
 
   /**
@@ -290,29 +309,10 @@ export class FocusService {
     const now = this.clock.now();
     if (block.state !== 'scheduled' || block.startsAt <= now)
       return { status: 'created', block, connected: person.userTokenEnc !== null, merged: false };
-    const team = person.teamId ? await this.teams.get(person.workspaceId, person.teamId) : null;
+    const team = await this.teamOf(person);
     return this.dataSource.transaction(async (m) => {
-      const members = team
-        ? await this.people.lockTeamMembers(m, person.workspaceId, team.id)
-        : [person];
-      const others = members.filter((p) => p.id !== person.id).map((p) => p.id);
-      const overlapping = await this.focus.overlapping(
-        m,
-        others,
-        now,
-        new Date(block.startsAt.getTime() + 7 * 86_400_000),
-      );
-      const verdict = checkCoverage({
-        teamSize: members.length,
-        minOnDuty: team?.minOnDuty ?? 0,
-        others: overlapping.map((b) => ({ start: b.startsAt, end: b.endsAt })),
-        start: now,
-        end: block.startsAt,
-      });
-      if (!verdict.fits) {
-        await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, now);
-        return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
-      }
+      const refused = await this.coverageRefusal(m, person, team, now, block.startsAt);
+      if (refused) return refused;
       await this.focus.update(block.id, { startsAt: now }, m);
       // The job at the old start finds the block applied and does nothing.
       await this.jobs.send<FocusJob>(FOCUS_QUEUES.start, { blockId: block.id }, { manager: m });
