@@ -66,7 +66,10 @@ export class PulseController {
     return this.pulse.openRound(p, id);
   }
 
-  /** Sent as JSON text built once per survey, view, k and team names (see ResultsService.trends). */
+  /**
+   * Sent as the JSON bytes built once per survey, view, k and team names (see
+   * ResultsService.trends), as they are: no serializing or encoding per request.
+   */
   @Get('surveys/:id/trends')
   @Roles('lead', 'hr', 'admin')
   @ApiProduces('application/json')
@@ -74,13 +77,13 @@ export class PulseController {
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: TrendsQueryDto,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<string> {
+    @Res() res: Response,
+  ): Promise<void> {
     const { body, etag } = await this.pulse.trends(p, id, query);
     res.type('json');
     // Express answers 304 to a matching If-None-Match, and does not hash the body again.
     res.setHeader('ETag', etag);
-    return body;
+    res.send(body);
   }
 
   @Get('rounds/:id')

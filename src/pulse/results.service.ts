@@ -28,13 +28,13 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 export const NO_TEAM_KEY = 'no-team';
 /** Built results kept (per round, view, k and team names): a year of weekly rounds, both views, twice over. */
 const BUILT_RESULTS_KEPT = 256;
-/** Serialized trends kept, in characters of JSON: a year of weekly rounds by team is ~2.5 M. */
-export const TRENDS_BODIES_KEPT_CHARS = 32 * 1024 * 1024;
+/** Serialized trends kept, in bytes of JSON: a year of weekly rounds by team is ~2.5 MB. */
+export const TRENDS_BODIES_KEPT_BYTES = 32 * 1024 * 1024;
 export type GroupBy = 'team' | undefined;
 
-/** A trends response as sent: the JSON text, and an ETag naming it (the same text, the same tag). */
+/** A trends response as sent: the JSON as UTF-8 bytes, and an ETag naming it (same bytes, same tag). */
 export interface SerializedTrends {
-  body: string;
+  body: Buffer;
   etag: string;
 }
 
@@ -69,7 +69,7 @@ export class ResultsService {
   private readonly results = new Map<string, RoundResults>();
   /** Serialized trends by everything they depend on (see `trends`); least recently used first. */
   private readonly trendsBodies = new Map<string, SerializedTrends>();
-  private trendsChars = 0;
+  private trendsBytes = 0;
 
   constructor(
     private readonly rounds: RoundsService,
@@ -102,7 +102,7 @@ export class ResultsService {
    * opening. The figures only: comments are read round by round (results), so a year of
    * trends is a few kilobytes per round, not every comment ever written.
    *
-   * Served as JSON text built once and reused. A closed round never changes, so the text is a
+   * Served as JSON bytes built once and reused. A closed round never changes, so the text is a
    * function of what the key below holds: the survey and its title, the view (overall, by team,
    * or a lead's own team), the closed rounds selected with their own k, the workspace's k, and
    * the team names where groups are shown. A round closing, k or a team name changing makes a
@@ -148,13 +148,15 @@ export class ResultsService {
       return hit;
     }
     const figures = await this.figures.of(rounds);
-    const body = JSON.stringify({
-      surveyId: survey.id,
-      title: survey.title,
-      rounds: this.published(principal, rounds, groupBy, false, figures, names, settings).map(
-        withoutComments,
-      ),
-    });
+    const body = Buffer.from(
+      JSON.stringify({
+        surveyId: survey.id,
+        title: survey.title,
+        rounds: this.published(principal, rounds, groupBy, false, figures, names, settings).map(
+          withoutComments,
+        ),
+      }),
+    );
     const serialized = {
       body,
       etag: `W/"${createHash('sha256').update(body).digest('base64url')}"`,
@@ -272,19 +274,19 @@ export class ResultsService {
 
   /** Keeps a serialized trends body; least recently used ones go first past the size bound. */
   private rememberTrends(key: string, serialized: SerializedTrends): void {
-    if (serialized.body.length > TRENDS_BODIES_KEPT_CHARS) return;
+    if (serialized.body.length > TRENDS_BODIES_KEPT_BYTES) return;
     // Two requests may have built the same body at once: count it once.
     const previous = this.trendsBodies.get(key);
     if (previous) {
       this.trendsBodies.delete(key);
-      this.trendsChars -= previous.body.length;
+      this.trendsBytes -= previous.body.length;
     }
     this.trendsBodies.set(key, serialized);
-    this.trendsChars += serialized.body.length;
+    this.trendsBytes += serialized.body.length;
     for (const [oldest, { body }] of this.trendsBodies) {
-      if (this.trendsChars <= TRENDS_BODIES_KEPT_CHARS) break;
+      if (this.trendsBytes <= TRENDS_BODIES_KEPT_BYTES) break;
       this.trendsBodies.delete(oldest);
-      this.trendsChars -= body.length;
+      this.trendsBytes -= body.length;
     }
   }
 
