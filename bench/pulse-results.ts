@@ -142,7 +142,8 @@ async function seed(sql: Pool, workspaceId: string, surveyId: string): Promise<v
 
 // ------------------------------------------------------------------------------ naive
 
-type Mode = { groupBy: boolean };
+/** groupBy: per team; trends: all rounds of the survey, figures only (trends publish no comments). */
+type Mode = { groupBy: boolean; trends: boolean };
 
 /** The aggregation itself from raw rows: counts per question and value (and team), respondents per group. */
 function naiveAggregate(sql: Pool, roundIds: string[], { groupBy }: Mode) {
@@ -176,14 +177,21 @@ function preAggregate(sql: Pool, roundIds: string[]) {
   ];
 }
 
-/** What results hold besides figures, read the same way on either path: comments, participation. */
-function commentsAndParticipation(sql: Pool, roundIds: string[]) {
+/**
+ * What the endpoint publishes besides figures, read the same way on either path: participation,
+ * and the comments for results (trends publish figures only, so their naive request reads none).
+ */
+function commentsAndParticipation(sql: Pool, roundIds: string[], { trends }: Mode) {
   return [
-    sql.query(
-      `SELECT round_id, team_id, question_id, comment FROM answers
-        WHERE round_id = ANY($1::uuid[]) AND comment IS NOT NULL`,
-      [roundIds],
-    ),
+    ...(trends
+      ? []
+      : [
+          sql.query(
+            `SELECT round_id, team_id, question_id, comment FROM answers
+              WHERE round_id = ANY($1::uuid[]) AND comment IS NOT NULL`,
+            [roundIds],
+          ),
+        ]),
     sql.query(
       `SELECT round_id, count(*)::int AS invited, count(*) FILTER (WHERE responded)::int AS responded
          FROM round_invitations WHERE round_id = ANY($1::uuid[]) GROUP BY round_id`,
@@ -200,7 +208,7 @@ function commentsAndParticipation(sql: Pool, roundIds: string[]) {
 async function naiveRequest(sql: Pool, roundIds: string[], mode: Mode): Promise<void> {
   await Promise.all([
     ...naiveAggregate(sql, roundIds, mode),
-    ...commentsAndParticipation(sql, roundIds),
+    ...commentsAndParticipation(sql, roundIds, mode),
   ]);
 }
 
@@ -349,6 +357,34 @@ async function main(): Promise<void> {
   const warmTrends = await timed(() =>
     json(coldAgent, coldApp.url, { method: 'GET', path: trendsPath, headers: admin }),
   );
+  // Trends rebuilt with every round's figures already in memory: what the first request after a
+  // round closes, k changes or a team is renamed costs (here: k raised from 5 to 6, then back).
+  const setK = (k: number) =>
+    json(coldAgent, coldApp.url, {
+      method: 'PATCH',
+      path: '/api/settings',
+      headers: admin,
+      json: { anonymityThreshold: k },
+    });
+  const rebuilt: Record<string, number> = {};
+  for (const [label, p] of [
+    ['team, first', `${trendsPath}?groupBy=team`],
+    ['team, second', `${trendsPath}?groupBy=team`],
+  ] as const) {
+    rebuilt[label] = await timed(() =>
+      json(coldAgent, coldApp.url, { method: 'GET', path: p, headers: admin }),
+    );
+  }
+  await setK(6);
+  for (const [label, p] of [
+    ['k = 6', trendsPath],
+    ['k = 6, team', `${trendsPath}?groupBy=team`],
+  ] as const) {
+    rebuilt[label] = await timed(() =>
+      json(coldAgent, coldApp.url, { method: 'GET', path: p, headers: admin }),
+    );
+  }
+  await setK(5);
   coldAgent.destroy();
   await coldApp.stop();
 
@@ -455,11 +491,12 @@ async function main(): Promise<void> {
     '  one client, keep-alive, a random round per request; pre and naive alternate, so both see the',
   );
   console.log(
-    '  same noise. naive = answer counts + respondents GROUP BY over raw rows, plus the comments and',
+    '  same noise. naive = answer counts + respondents GROUP BY over raw rows, plus participation',
   );
   console.log(
-    '  participation queries the app runs too, concurrently on 4 connections; SQL only (no HTTP/JSON).',
+    '  and (results only: trends publish no comments) the comments query, concurrently on 4',
   );
+  console.log('  connections; SQL only (no HTTP/JSON).');
   console.log('  SQL/req: statements the app sent for one request; KiB: response body.');
 
   const firstSorted = sorted(firstPerRound);
@@ -468,6 +505,11 @@ async function main(): Promise<void> {
       `of each of the ${roundIds.length} rounds p50 ${fmt(percentile(firstSorted, 50))}, ` +
       `p95 ${fmt(percentile(firstSorted, 95))}, max ${fmt(firstSorted[firstSorted.length - 1])}; ` +
       `GET /api/surveys/:id/trends on a fresh app process: first ${fmt(coldTrends)}, second ${fmt(warmTrends)}`,
+  );
+  console.log(
+    `  then, figures in memory: trends?groupBy=team first ${fmt(rebuilt['team, first'])}, second ` +
+      `${fmt(rebuilt['team, second'])}; after raising k to 6 (every round rebuilt): trends ` +
+      `${fmt(rebuilt['k = 6'])}, trends?groupBy=team ${fmt(rebuilt['k = 6, team'])}`,
   );
 
   console.log(
