@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FocusService } from '../focus/focus.service';
+import type { PersonEntity } from '../people/person.entity';
 import { refusedMessage } from '../focus/slack/focus.blocks';
 import { PulseService } from '../pulse/pulse.service';
 import { HomeData } from './home.blocks';
@@ -47,18 +48,21 @@ export class HomeService {
       if (outcome.status === 'refused')
         notice = refusedMessage(outcome.nextFit, outcome.minOnDuty, person.tz, now).text;
     }
-    return this.homeFor(slackTeamId, slackUserId, notice);
+    return this.homeOf(person, slackTeamId, notice);
   }
 
-  async homeFor(
-    slackTeamId: string,
-    slackUserId: string,
-    notice: string | null = null,
-  ): Promise<HomeData | null> {
+  async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
     const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
-    if (!person) return null;
+    return person ? this.homeOf(person, slackTeamId, null) : null;
+  }
+
+  private async homeOf(
+    person: PersonEntity,
+    slackTeamId: string,
+    notice: string | null,
+  ): Promise<HomeData> {
     const [status, blocks] = await Promise.all([
-      this.pulse.statusFor(slackTeamId, slackUserId),
+      this.pulse.statusFor(slackTeamId, person.slackUserId),
       this.focus.upcoming(person),
     ]);
     let board: HomeData['board'] = null;

@@ -43,6 +43,15 @@ function okCallsByToken(w: PulseWorld, method: string): Map<string, number> {
   return counts;
 }
 
+/** Every agent's token made each of these calls successfully, and exactly once. */
+function expectEachAgentOnce(w: PulseWorld, methods: string[], agents: number): void {
+  for (const method of methods) {
+    const counts = okCallsByToken(w, method);
+    expect({ method, tokens: counts.size }).toEqual({ method, tokens: agents });
+    expect({ method, max: Math.max(...counts.values()) }).toEqual({ method, max: 1 });
+  }
+}
+
 const blockStates = async (ds: DataSource): Promise<Record<string, number>> => {
   const rows: { state: string; n: number }[] = await ds.query(
     `SELECT state, count(*)::int AS n FROM focus_blocks GROUP BY state`,
@@ -86,11 +95,7 @@ describe('focus sync with two app instances on one database', () => {
     await eventually(() => okCallsByToken(w, 'dnd.setSnooze').size === AGENTS, {
       what: 'every snooze',
     });
-    for (const method of ['users.profile.get', 'users.profile.set', 'dnd.setSnooze']) {
-      const counts = okCallsByToken(w, method);
-      expect({ method, tokens: counts.size }).toEqual({ method, tokens: AGENTS });
-      expect({ method, max: Math.max(...counts.values()) }).toEqual({ method, max: 1 });
-    }
+    expectEachAgentOnce(w, ['users.profile.get', 'users.profile.set', 'dnd.setSnooze'], AGENTS);
     for (const user of agents) {
       expect(w.slack.user(user)!.profile.status_emoji).toBe(':no_bell:');
       expect(w.slack.user(user)!.dnd.snoozeEndtime).not.toBeNull();
@@ -101,11 +106,7 @@ describe('focus sync with two app instances on one database', () => {
     await eventually(async () => (await blockStates(ds)).ended === AGENTS, {
       what: 'every block ended',
     });
-    for (const method of ['dnd.endSnooze', 'users.profile.get', 'users.profile.set']) {
-      const counts = okCallsByToken(w, method);
-      expect({ method, tokens: counts.size }).toEqual({ method, tokens: AGENTS });
-      expect({ method, max: Math.max(...counts.values()) }).toEqual({ method, max: 1 });
-    }
+    expectEachAgentOnce(w, ['dnd.endSnooze', 'users.profile.get', 'users.profile.set'], AGENTS);
     for (const user of agents) {
       expect(w.slack.user(user)!.profile.status_emoji).toBe('');
       expect(w.slack.user(user)!.dnd.snoozeEndtime).toBeNull();
