@@ -107,15 +107,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
       startAfter,
       // pg-boss refuses a priority key that is present but undefined.
       ...(priority !== undefined ? { priority } : {}),
-      ...(manager
-        ? {
-            db: {
-              executeSql: async (text: string, values: unknown[]) => ({
-                rows: await manager.query(text, values),
-              }),
-            },
-          }
-        : {}),
+      ...(manager ? { db: executorFor(manager) } : {}),
     });
   }
 
