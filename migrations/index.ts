@@ -7,6 +7,7 @@ import { PulseSurveys1764182400000 } from './1764182400000-PulseSurveys';
 import { FocusBlocks1764268800000 } from './1764268800000-FocusBlocks';
 import { ResultsReadPath1764355200000 } from './1764355200000-ResultsReadPath';
 import { FocusSyncPacing1764441600000 } from './1764441600000-FocusSyncPacing';
+import { PacingLateness1764528000000 } from './1764528000000-PacingLateness';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   FocusBlocks1764268800000,
   ResultsReadPath1764355200000,
   FocusSyncPacing1764441600000,
+  PacingLateness1764528000000,
 ];

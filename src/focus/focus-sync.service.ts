@@ -9,7 +9,10 @@
  * - Every step is recorded as it succeeds, so a retry resumes where it stopped and no call is
  *   made twice.
  * - Each call takes a slot under the method's Slack tier first (SlackRateGate.reserve); a job
- *   whose slot is more than a moment away is re-queued for it, carrying the slot.
+ *   whose slot is more than a moment away is re-queued for it, carrying its slots. A call not
+ *   made within the slot's allowance books again.
+ * - A start job is due a moment before its block (START_AHEAD_MS): it books the first calls for
+ *   the start and waits there, so the status goes out at the start.
  * - A 429 pauses that method for the whole workspace and re-queues the job for after
  *   Retry-After; while a pause runs, no job calls the method early. Other failures (5xx,
  *   network) fail the job and pg-boss retries it with backoff.
@@ -24,7 +27,7 @@ import { SlackGateway } from '../slack/slack-gateway';
 import { SlackRateGate } from '../slack/slack-rate-gate';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AppliedStatus, FocusBlockEntity, SlackStatus } from './focus-block.entity';
-import { FOCUS_QUEUES, FocusJob } from './focus.queues';
+import { FOCUS_QUEUES, FocusJob, HeldSlot, START_AHEAD_MS } from './focus.queues';
 import { FocusRepository } from './focus.repository';
 
 /** A slot this close is waited for in the job; a later one re-queues the job. */
@@ -39,14 +42,22 @@ const WAKE_EARLY_MS = 600;
 const LEASE_MS = 60_000;
 /** When the block's other sync holds the lease. */
 const LEASE_RETRY_MS = 1_000;
+/** A start job picked up earlier than this before its block is queued again for the block. */
+const START_WAIT_MAX_MS = START_AHEAD_MS + 1_500;
 
-/** The job stops here and is queued again for `until`, with the pacing slot it holds, if any. */
+/** The job stops here and is queued again for `until`, with the pacing slots it holds. */
 class Deferred extends Error {
+  readonly slots: HeldSlot[];
+
   constructor(
     readonly until: Date,
-    readonly slot?: FocusJob['slot'],
+    held: Slots,
   ) {
     super(`deferred until ${until.toISOString()}`);
+    this.slots = [...held.entries()].map(([method, slot]) => ({
+      method,
+      at: slot.at.toISOString(),
+    }));
   }
 }
 
@@ -65,16 +76,17 @@ export class FocusSyncService {
   ) {}
 
   start(job: FocusJob): Promise<void> {
-    return this.run(FOCUS_QUEUES.start, job, async (block, slots) => {
-      const now = this.clock.now();
-      // Cancelled, ended, or already over before it could start: nothing to apply.
-      if (block.state === 'cancelled' || block.state === 'ended' || block.endsAt <= now) return;
-      const endSeconds = Math.floor(block.endsAt.getTime() / 1000);
-      // Applied for this end already (a duplicate or late job).
-      if (block.appliedStatus?.snoozed && block.appliedStatus.status_expiration === endSeconds)
-        return;
+    return this.run(FOCUS_QUEUES.start, job, async (read, slots) => {
+      let block = read;
+      if (nothingToStart(block, this.clock.now())) return;
       const token = await this.userToken(block);
       if (!token) return; // Applied when the agent connects Slack (resumeAfterConnect).
+      if (block.startsAt > this.clock.now()) {
+        const atStart = await this.waitForStart(block, slots);
+        if (!atStart || nothingToStart(atStart, this.clock.now())) return;
+        block = atStart;
+      }
+      const endSeconds = Math.floor(block.endsAt.getTime() / 1000);
       let kept = block.keptStatus;
       if (!kept) {
         kept = await this.call(block, slots, 'users.profile.get', () =>
@@ -163,6 +175,39 @@ export class FocusSyncService {
     });
   }
 
+  /**
+   * A start job picked up ahead of its block: books the first calls (the status read and write)
+   * for the block's start, waits for the start, then reads the block once more — cancelled or
+   * merged meanwhile — and checks that no 429 paused the booked methods since.
+   */
+  private async waitForStart(
+    block: FocusBlockEntity,
+    slots: Slots,
+  ): Promise<FocusBlockEntity | null> {
+    const startsIn = block.startsAt.getTime() - this.clock.now().getTime();
+    if (startsIn > START_WAIT_MAX_MS) {
+      throw new Deferred(new Date(block.startsAt.getTime() - START_AHEAD_MS), slots);
+    }
+    const first = [
+      ...(block.keptStatus ? [] : ['users.profile.get']),
+      ...(block.appliedStatus ? [] : ['users.profile.set']),
+    ];
+    for (const method of first) {
+      if (slots.has(method)) continue;
+      const booked = await this.gate.reserve(block.workspaceId, method, block.startsAt);
+      if (booked.pausedUntil) throw new Deferred(booked.pausedUntil, slots);
+      slots.set(method, { at: booked.at, checked: true });
+    }
+    const wait = block.startsAt.getTime() - this.clock.now().getTime();
+    if (wait > 0) await this.clock.sleep(wait);
+    const [atStart, pausedUntil] = await Promise.all([
+      this.focus.findById(block.id),
+      this.gate.pausedUntil(block.workspaceId, [...slots.keys()]),
+    ]);
+    if (pausedUntil) throw new Deferred(pausedUntil, slots);
+    return atStart;
+  }
+
   /** After /slack/connect: the agent's running blocks get their status and snooze now. */
   async resumeAfterConnect(job: { personId: string }): Promise<void> {
     for (const block of await this.focus.upcomingFor(job.personId, this.clock.now())) {
@@ -179,11 +224,17 @@ export class FocusSyncService {
   private async run(
     queue: string,
     job: FocusJob,
-    steps: (block: FocusBlockEntity, slots: SlotHolder) => Promise<void>,
+    steps: (block: FocusBlockEntity, slots: Slots) => Promise<void>,
   ): Promise<void> {
     const leaseId = randomUUID();
     const now = this.clock.now();
-    const slots: SlotHolder = { held: job.slot };
+    // Carried from an earlier run: a 429 pause since then is checked before each is used.
+    const slots: Slots = new Map(
+      [...(job.slots ?? []), ...(job.slot ? [job.slot] : [])].map((held) => [
+        held.method,
+        { at: new Date(held.at), checked: false },
+      ]),
+    );
     try {
       const leased = await this.focus.acquireSyncLease(
         job.blockId,
@@ -193,7 +244,7 @@ export class FocusSyncService {
       );
       if (!leased) {
         if (!(await this.focus.findById(job.blockId))) return; // deleted with its workspace
-        throw new Deferred(new Date(now.getTime() + LEASE_RETRY_MS), job.slot);
+        throw new Deferred(new Date(now.getTime() + LEASE_RETRY_MS), slots);
       }
       try {
         const block = (await this.focus.findById(job.blockId))!;
@@ -203,48 +254,51 @@ export class FocusSyncService {
       }
     } catch (err) {
       if (!(err instanceof Deferred)) throw err;
+      const held = err.slots.length > 0;
       await this.jobs.send<FocusJob>(
         queue,
-        { blockId: job.blockId, ...(err.slot ? { slot: err.slot } : {}) },
+        { blockId: job.blockId, ...(held ? { slots: err.slots } : {}) },
         // A job holding a booked slot goes ahead of fresh jobs due at the same time: pg-boss
         // fetches oldest first, and a wave's fresh jobs would each be fetched (and deferred)
         // before the slots booked a minute earlier are used.
-        { startAfter: err.until, singletonKey: job.blockId, priority: err.slot ? 1 : 0 },
+        { startAfter: err.until, singletonKey: job.blockId, priority: held ? 1 : 0 },
       );
     }
   }
 
   /**
    * One Slack call at its pacing slot. A slot more than a moment away defers the job to it; a
-   * 429 pauses the method for the workspace and defers the job to Retry-After.
+   * slot whose allowance passed is booked again; a 429 pauses the method for the workspace and
+   * defers the job to Retry-After.
    */
   private async call<T>(
     block: FocusBlockEntity,
-    slots: SlotHolder,
+    slots: Slots,
     method: string,
     fn: () => Promise<T>,
   ): Promise<T> {
-    let at: Date;
-    if (slots.held?.method === method) {
+    let held = slots.get(method);
+    if (held && !held.checked) {
       // Booked on an earlier run; a 429 pause since then still comes first.
       const pausedUntil = await this.gate.pausedUntil(block.workspaceId, [method]);
-      if (pausedUntil) throw new Deferred(pausedUntil, slots.held);
-      at = new Date(slots.held.at);
-      slots.held = undefined;
-    } else {
-      const booked = await this.gate.reserve(block.workspaceId, method);
-      if (booked.pausedUntil) throw new Deferred(booked.pausedUntil, slots.held);
-      at = booked.at;
+      if (pausedUntil) throw new Deferred(pausedUntil, slots);
     }
-    const wait = at.getTime() - this.clock.now().getTime();
+    if (!held || this.gate.late(held.at)) {
+      const booked = await this.gate.reserve(block.workspaceId, method);
+      if (booked.pausedUntil) throw new Deferred(booked.pausedUntil, slots);
+      held = { at: booked.at, checked: true };
+    }
+    slots.set(method, held);
+    const wait = held.at.getTime() - this.clock.now().getTime();
     if (wait > MAX_SLOT_WAIT_MS) {
-      // Due a little early; the rest of the wait is the short one above.
-      throw new Deferred(new Date(at.getTime() - WAKE_EARLY_MS), {
-        method,
-        at: at.toISOString(),
-      });
+      // Due a little early; the rest of the wait is the short one below.
+      throw new Deferred(new Date(held.at.getTime() - WAKE_EARLY_MS), slots);
     }
     if (wait > 0) await this.clock.sleep(wait);
+    // This replica's own 429 on the method since the slot was booked.
+    const paused = this.gate.pausedHere(block.workspaceId, method);
+    if (paused) throw new Deferred(paused, slots);
+    slots.delete(method);
     try {
       return await fn();
     } catch (err) {
@@ -256,7 +310,7 @@ export class FocusSyncService {
           workspaceId: block.workspaceId,
           until: until.toISOString(),
         });
-        throw new Deferred(until);
+        throw new Deferred(until, slots);
       }
       throw err;
     }
@@ -268,9 +322,17 @@ export class FocusSyncService {
   }
 }
 
-/** The pacing slot a job carries from its last run, until the call it was taken for uses it. */
-interface SlotHolder {
-  held?: FocusJob['slot'];
+/**
+ * Pacing slots a run holds by method, until the call they were booked for uses them: carried
+ * from the job's last run (not `checked` for 429 pauses since), or booked ahead in this run.
+ */
+type Slots = Map<string, { at: Date; checked: boolean }>;
+
+/** Cancelled, ended or already over; or applied for this end already (a duplicate job). */
+function nothingToStart(block: FocusBlockEntity, now: Date): boolean {
+  if (block.state === 'cancelled' || block.state === 'ended' || block.endsAt <= now) return true;
+  const endSeconds = Math.floor(block.endsAt.getTime() / 1000);
+  return !!block.appliedStatus?.snoozed && block.appliedStatus.status_expiration === endSeconds;
 }
 
 /**

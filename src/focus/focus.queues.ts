@@ -12,8 +12,27 @@ export interface FocusConnectedJob {
   personId: string;
 }
 
+/**
+ * A block's start job is due this long before the block: the sync books its first calls for
+ * the start and waits there (FocusSyncService.waitForStart), so the queue's polling, the lease
+ * and the reads are done by the time the block starts.
+ */
+export const START_AHEAD_MS = 2_000;
+
+/** When a block's start job is due. */
+export function startJobAfter(startsAt: Date): Date {
+  return new Date(startsAt.getTime() - START_AHEAD_MS);
+}
+
+export interface HeldSlot {
+  method: string;
+  at: string;
+}
+
 export interface FocusJob {
   blockId: string;
-  /** A pacing slot this job already holds (SlackRateGate.reserve), used by its next call. */
-  slot?: { method: string; at: string };
+  /** Pacing slots this job already holds (SlackRateGate.reserve), used by its next calls. */
+  slots?: HeldSlot[];
+  /** The single slot of jobs queued before `slots` existed. */
+  slot?: HeldSlot;
 }

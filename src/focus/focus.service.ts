@@ -14,7 +14,7 @@ import { TeamsService } from '../teams/teams.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { checkCoverage } from './coverage';
 import { FocusBlockEntity, FocusSource } from './focus-block.entity';
-import { FOCUS_QUEUES, FocusJob } from './focus.queues';
+import { FOCUS_QUEUES, FocusJob, startJobAfter } from './focus.queues';
 import { FocusRepository, FocusRule } from './focus.repository';
 import { DateTime } from 'luxon';
 
@@ -118,7 +118,7 @@ export class FocusService {
       await this.jobs.send<FocusJob>(
         FOCUS_QUEUES.start,
         { blockId: block.id },
-        { manager: m, startAfter: block.startsAt, singletonKey: block.id },
+        { manager: m, startAfter: startJobAfter(block.startsAt), singletonKey: block.id },
       );
       await this.jobs.send<FocusJob>(
         FOCUS_QUEUES.end,
@@ -210,7 +210,10 @@ export class FocusService {
       await this.jobs.send<FocusJob>(
         FOCUS_QUEUES.start,
         { blockId: survivor.id },
-        { manager: m, startAfter: startsAt < survivor.startsAt ? startsAt : this.clock.now() },
+        {
+          manager: m,
+          startAfter: startsAt < survivor.startsAt ? startJobAfter(startsAt) : this.clock.now(),
+        },
       );
     }
     if (endsAt > survivor.endsAt) {

@@ -6,8 +6,10 @@
  *   The window is counted as Slack counts it — calls in any 60 seconds — in Postgres
  *   (slack_calls, booked by slack_reserve() under a per-method lock), so every replica shares
  *   it. A wave under the tier goes out at once; a bigger one fills the minute and books the
- *   rest a minute after the calls they follow. 97 % of the tier is used: the margin absorbs a
- *   job that reaches its slot a little late.
+ *   rest a minute after the calls they follow. A booked call counts as made at the end of its
+ *   allowance (CALL_ALLOWANCE_MS after the slot): the caller makes it by then or books again
+ *   (`late`), so a call that reaches Slack a little after its slot still falls inside the
+ *   window the pacer counted. 97 % of the tier is used.
  * - Pauses (pause / pausedUntil): after a 429 on one agent's users.profile.set, every agent's
  *   users.profile.set in that workspace waits out Retry-After (slack_pauses).
  */
@@ -20,12 +22,17 @@ import { APP_CONFIG } from '../config/config.module';
 
 /** Share of the tier the pacer books. */
 const PACE_SHARE = 0.97;
+/** A booked call must be made within this long after its slot (see `late`). */
+export const CALL_ALLOWANCE_MS = 2_000;
 
 /** A booked slot, or the end of the 429 pause that stopped the booking. */
 export type Reservation = { at: Date; pausedUntil?: undefined } | { pausedUntil: Date };
 
 @Injectable()
 export class SlackRateGate {
+  /** Pauses this process learnt of itself, checked (for free) just before each call. */
+  private readonly pausesSeen = new Map<string, number>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -35,18 +42,26 @@ export class SlackRateGate {
   /**
    * Books the method's next slot in this workspace: when the call may be made (now, or later
    * when the minute's calls are used up), or the pause that forbids it. A slot booked is used
-   * by the caller, even if it must wait for it.
+   * by the caller, even if it must wait for it. `notBefore` books for a later moment (a call
+   * prepared ahead of the moment it is for).
    */
-  async reserve(workspaceId: string, method: string): Promise<Reservation> {
-    const now = this.clock.now();
+  async reserve(workspaceId: string, method: string, notBefore?: Date): Promise<Reservation> {
+    const clockNow = this.clock.now();
+    const now = notBefore && notBefore > clockNow ? notBefore : clockNow;
     const perMinute = this.config.slack.methodRates[method];
     if (!perMinute) {
       const pausedUntil = await this.pausedUntil(workspaceId, [method]);
       return pausedUntil ? { pausedUntil } : { at: now };
     }
     const [row]: { slot: Date | null; paused_until: Date | null }[] = await this.dataSource.query(
-      `SELECT slot, paused_until FROM slack_reserve($1, $2, $3, $4)`,
-      [workspaceId, method, now, Math.max(1, Math.floor(perMinute * PACE_SHARE))],
+      `SELECT slot, paused_until FROM slack_reserve($1, $2, $3, $4, $5)`,
+      [
+        workspaceId,
+        method,
+        now,
+        Math.max(1, Math.floor(perMinute * PACE_SHARE)),
+        CALL_ALLOWANCE_MS,
+      ],
     );
     if (row.paused_until) return { pausedUntil: new Date(row.paused_until) };
     return { at: new Date(row.slot!) };
@@ -62,9 +77,27 @@ export class SlackRateGate {
     return rows[0]?.until ? new Date(rows[0].until) : null;
   }
 
+  /** A call booked for `slot` that has not been made by now must be booked again. */
+  late(slot: Date): boolean {
+    return this.clock.now().getTime() > slot.getTime() + CALL_ALLOWANCE_MS;
+  }
+
+  /**
+   * A pause this process recorded and that still runs: checked right before a call whose slot
+   * was booked earlier, so the calls this replica has in hand stop at its own 429 at once.
+   * (Other replicas' 429s are seen at the next booking or held-slot check.)
+   */
+  pausedHere(workspaceId: string, method: string): Date | null {
+    const until = this.pausesSeen.get(`${workspaceId}:${method}`);
+    return until && until > this.clock.now().getTime() ? new Date(until) : null;
+  }
+
   /** Records Slack's Retry-After; a longer pause already recorded wins. */
   async pause(workspaceId: string, method: string, retryAfterSeconds: number): Promise<Date> {
     const until = new Date(this.clock.now().getTime() + Math.max(1, retryAfterSeconds) * 1000);
+    const key = `${workspaceId}:${method}`;
+    if ((this.pausesSeen.get(key) ?? 0) < until.getTime())
+      this.pausesSeen.set(key, until.getTime());
     await this.dataSource.query(
       `INSERT INTO slack_pauses (workspace_id, method, until) VALUES ($1, $2, $3)
        ON CONFLICT (workspace_id, method) DO UPDATE SET until = GREATEST(slack_pauses.until, EXCLUDED.until)`,

@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DateTime } from 'luxon';
+import { FocusSyncService } from '../../src/focus/focus-sync.service';
 import { FocusService } from '../../src/focus/focus.service';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
@@ -440,6 +441,55 @@ describe('/focus', () => {
     ]);
     expect(w.slack.user(user)!.profile.status_text).toBe('Back at 2');
     expect(w.slack.user(user)!.dnd.snoozeEndtime).toBeNull();
+  });
+
+  it('prepares a block’s start ahead and applies it at the start, not before; a block cancelled meanwhile makes no call', async () => {
+    await settled();
+    const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
+    const people = w.t.app.get(PeopleService);
+    const service = w.t.app.get(FocusService);
+    const [userA, userB] = [w.members.desk[2], w.members.desk[3]];
+    const [personA, personB] = await Promise.all(
+      [userA, userB].map((u) => people.get(workspace.id, u)),
+    );
+    w.slack.clearCalls();
+    const start = new Date(Date.now() + 2_500);
+    const end = new Date(start.getTime() + 20 * 60_000);
+    const input = { start, end, note: null, source: 'command' as const };
+    const a = await service.create(personA, input);
+    const b = await service.create(personB, input);
+    if (a.status !== 'created' || b.status !== 'created') throw new Error('refused');
+    // B's start, prepared ahead: it holds the block and waits for the start...
+    const waiting = w.t.app.get(FocusSyncService).start({ blockId: b.block.id });
+    await eventually(
+      async () => {
+        const [row] = await ds.query(`SELECT sync_lease_id FROM focus_blocks WHERE id = $1`, [
+          b.block.id,
+        ]);
+        return row.sync_lease_id !== null;
+      },
+      { what: 'B’s start to wait for the start' },
+    );
+    // ...when the agent cancels it.
+    await service.end(personB, b.block.id);
+    expect(Date.now()).toBeLessThan(start.getTime());
+    await waiting;
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'A’s snooze' });
+    // A's start job was due ahead of the block; every call came at or after the start.
+    const calls = w.slack.calls();
+    expect(calls.map((c) => c.method)).toEqual([
+      'users.profile.get',
+      'users.profile.set',
+      'dnd.setSnooze',
+    ]);
+    for (const call of calls) {
+      expect(call.token).toBe(tokens.get(userA));
+      expect(call.at).toBeGreaterThanOrEqual(start.getTime());
+    }
+    const [row] = await ds.query(`SELECT state FROM focus_blocks WHERE id = $1`, [b.block.id]);
+    expect(row.state).toBe('cancelled');
+    await service.end(personA, a.block.id);
+    await eventually(() => w.slack.calls('dnd.endSnooze').length === 1, { what: 'A’s end' });
   });
 
   it('merges a /focus that overlaps the agent’s running block: one block, its status and snooze made longer', async () => {
