@@ -8,6 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { Coalescer } from '../common/coalescer';
 import { TEXT_ANSWERED_KEY } from './results/pulse-statistics';
 
 export interface AnswerInput {
@@ -19,6 +20,16 @@ export interface AnswerInput {
 }
 
 export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited' | 'closed';
+
+interface AnswerToRecord {
+  workspaceId: string;
+  slackUserId: string;
+  roundId: string;
+  answers: AnswerInput[];
+}
+
+/** Answers written by one statement at most (a round's wave of answers shares a few). */
+const ANSWER_BATCH = 100;
 
 export interface TallyRow {
   roundId: string;
@@ -39,66 +50,100 @@ export class ResponsesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * The whole write of an answer, as one statement (atomic without BEGIN/COMMIT, one round trip):
-   * the person found by Slack user id; a share lock on the round while it is open — so a close
-   * waits for answers in flight, and an answer arriving after a close sees it and lands nowhere;
-   * the person's participation flag flipped once; then the response and its answers, under a
-   * fresh random id, with the person's team as a snapshot. The flag and the content share this
-   * statement's transaction id until close rewrites them (see `reshuffle`). It returns who
-   * answered (for the DM update) and what happened, never an id of what was written.
+   * The whole write of an answer, as one statement (atomic without BEGIN/COMMIT): the person
+   * found by Slack user id; a share lock on the round while it is open — so a close waits for
+   * answers in flight, and an answer arriving after a close sees it and lands nowhere; the
+   * person's participation flag flipped once; then the response and its answers, under a fresh
+   * random id, with the person's team as a snapshot. Answers arriving together share one
+   * statement (Coalescer: one round trip and one commit for many people answering a round),
+   * each with its own outcome; a batch that fails is written answer by answer. The flags and the
+   * contents of a batch share its transaction id until close rewrites them (see `reshuffle`).
+   * It returns who answered (for the DM update) and what happened, never an id of what was
+   * written.
    */
-  async claimAndRecord(
+  claimAndRecord(
     workspaceId: string,
     slackUserId: string,
     roundId: string,
     answers: AnswerInput[],
   ): Promise<{ claim: ResponseClaim; personId: string | null }> {
-    const [row]: {
+    return this.answerBatches.submit({ workspaceId, slackUserId, roundId, answers });
+  }
+
+  private readonly answerBatches = new Coalescer<
+    AnswerToRecord,
+    { claim: ResponseClaim; personId: string | null }
+  >((batch) => this.recordBatch(batch), { maxBatch: ANSWER_BATCH, isolateFailures: true });
+
+  private async recordBatch(
+    batch: AnswerToRecord[],
+  ): Promise<{ claim: ResponseClaim; personId: string | null }[]> {
+    const contents = batch.flatMap((item, i) => item.answers.map((a) => ({ idx: i + 1, ...a })));
+    const rows: {
+      idx: string;
       person_id: string | null;
       open: boolean;
       claimed: boolean;
       invited: boolean;
     }[] = await this.dataSource.query(
-      `WITH person AS (
-         SELECT id, team_id FROM people WHERE workspace_id = $1 AND slack_user_id = $2
-       ), open_round AS (
-         SELECT id FROM rounds WHERE id = $3 AND workspace_id = $1 AND status = 'open' FOR SHARE
+      `WITH input AS MATERIALIZED (
+         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[])
+           WITH ORDINALITY AS t(workspace_id, slack_user_id, round_id, idx)
+       ), person AS MATERIALIZED (
+         SELECT input.idx, p.id, p.team_id FROM input
+           JOIN people p ON p.workspace_id = input.workspace_id AND p.slack_user_id = input.slack_user_id
+       ), open_round AS MATERIALIZED (
+         SELECT id, workspace_id FROM rounds
+          WHERE id = ANY($3::uuid[]) AND status = 'open' FOR SHARE
        ), claim AS (
-         UPDATE round_invitations i SET responded = true FROM person
-          WHERE i.round_id = (SELECT id FROM open_round) AND i.person_id = person.id
-            AND NOT i.responded
-         RETURNING i.round_id, person.team_id
+         UPDATE round_invitations i SET responded = true
+           FROM input
+           JOIN person ON person.idx = input.idx
+           JOIN open_round r ON r.id = input.round_id AND r.workspace_id = input.workspace_id
+          WHERE i.round_id = input.round_id AND i.person_id = person.id AND NOT i.responded
+         RETURNING input.idx, i.round_id, person.team_id
+       ), claimed AS MATERIALIZED (
+         SELECT idx, round_id, team_id, gen_random_uuid() AS response_id FROM claim
        ), response AS (
-         INSERT INTO responses (round_id, team_id) SELECT round_id, team_id FROM claim
-         RETURNING id, round_id, team_id
+         INSERT INTO responses (id, round_id, team_id)
+         SELECT response_id, round_id, team_id FROM claimed
        ), content AS (
          INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
-         SELECT response.id, response.round_id, response.team_id, q, v, c
-           FROM response, unnest($4::varchar[], $5::varchar[], $6::text[]) AS t(q, v, c)
+         SELECT c.response_id, c.round_id, c.team_id, a.q, a.v, a.c
+           FROM claimed c
+           JOIN unnest($4::int[], $5::varchar[], $6::varchar[], $7::text[]) AS a(idx, q, v, c)
+             ON a.idx = c.idx
        )
-       SELECT (SELECT id FROM person) AS person_id,
-              EXISTS (SELECT 1 FROM open_round) AS open,
-              EXISTS (SELECT 1 FROM claim) AS claimed,
-              EXISTS (SELECT 1 FROM round_invitations i JOIN person ON i.person_id = person.id
-                       WHERE i.round_id = $3) AS invited`,
+       SELECT input.idx, person.id AS person_id,
+              EXISTS (SELECT 1 FROM open_round r
+                       WHERE r.id = input.round_id AND r.workspace_id = input.workspace_id) AS open,
+              EXISTS (SELECT 1 FROM claimed WHERE claimed.idx = input.idx) AS claimed,
+              EXISTS (SELECT 1 FROM round_invitations i
+                       WHERE i.round_id = input.round_id AND i.person_id = person.id) AS invited
+         FROM input LEFT JOIN person ON person.idx = input.idx`,
       [
-        workspaceId,
-        slackUserId,
-        roundId,
-        answers.map((a) => a.questionId),
-        answers.map((a) => a.value ?? null),
-        answers.map((a) => a.comment ?? null),
+        batch.map((b) => b.workspaceId),
+        batch.map((b) => b.slackUserId),
+        batch.map((b) => b.roundId),
+        contents.map((a) => a.idx),
+        contents.map((a) => a.questionId),
+        contents.map((a) => a.value ?? null),
+        contents.map((a) => a.comment ?? null),
       ],
     );
-    const claim: ResponseClaim =
-      !row.person_id || !row.invited
-        ? 'not_invited'
-        : !row.open
-          ? 'closed'
-          : row.claimed
-            ? 'claimed'
-            : 'already_answered';
-    return { claim, personId: row.person_id };
+    const byIdx = new Map(rows.map((row) => [Number(row.idx), row]));
+    return batch.map((_, i) => {
+      const row = byIdx.get(i + 1)!;
+      const claim: ResponseClaim =
+        !row.person_id || !row.invited
+          ? 'not_invited'
+          : !row.open
+            ? 'closed'
+            : row.claimed
+              ? 'claimed'
+              : 'already_answered';
+      return { claim, personId: row.person_id };
+    });
   }
 
   /** Computes the round's aggregates once, at close. */
