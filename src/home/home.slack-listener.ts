@@ -12,6 +12,9 @@ import { SlackListener, SlackListeners } from '../slack/slack-listener.decorator
 import { HOME_ACTIONS, homeView, QUICK_FOCUS_MINUTES } from './home.blocks';
 import { HomeService } from './home.service';
 
+/** Every button of the tab (their ids are plain snake_case words). */
+const HOME_BUTTONS = new RegExp(`^(${Object.values(HOME_ACTIONS).join('|')})$`);
+
 /** The App Home tab: published whenever the person opens it, and again after each of its buttons. */
 @Injectable()
 @SlackListeners()
@@ -23,9 +26,8 @@ export class HomeSlackListener implements SlackListener {
 
   register(app: App): void {
     app.event('app_home_opened', this.onHomeOpened);
-    app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.endFocus, this.onFocusButton);
-    app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.startNow, this.onFocusButton);
-    app.action<BlockAction<ButtonAction>>(HOME_ACTIONS.quickFocus, this.onFocusButton);
+    // One listener for the tab's buttons: Bolt runs every listener's matchers on every request.
+    app.action<BlockAction<ButtonAction>>({ action_id: HOME_BUTTONS }, this.onFocusButton);
   }
 
   private readonly onFocusButton = async ({

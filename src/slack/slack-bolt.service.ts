@@ -1,7 +1,8 @@
 /**
  * Mounts Bolt inside Nest's HTTP server at POST /slack/events: one request URL for commands,
- * interactivity and events. Bolt verifies every request (v0 signature, 5-minute window) before
- * any listener runs; unsigned, badly signed or stale requests get 401 and touch nothing.
+ * interactivity and events. Every request's v0 signature (5-minute window) is checked before
+ * Bolt sees it (slack-signature.ts); unsigned, badly signed or stale requests get 401 and touch
+ * nothing.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
@@ -18,6 +19,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { SlackGateway } from './slack-gateway';
 import { SlackListener, SlackListeners } from './slack-listener.decorator';
+import { slackSignatureVerifier } from './slack-signature';
 
 export const SLACK_OFF_MESSAGE =
   'Slack delivery is off: set SLACK_SIGNING_SECRET and either SLACK_BOT_TOKEN (one workspace) or ' +
@@ -46,8 +48,16 @@ export class SlackBoltService {
       });
       return;
     }
+    server.post(
+      '/slack/events',
+      slackSignatureVerifier(this.config.slack.signingSecret!, (why) =>
+        this.logger.warn({ msg: 'slack request refused', why }),
+      ),
+    );
     const receiver = new ExpressReceiver({
       signingSecret: this.config.slack.signingSecret!,
+      // Checked just above, once; the receiver parses the raw body it leaves.
+      signatureVerification: false,
       endpoints: '/slack/events',
       processBeforeResponse: false,
       logger: this.boltLogger(),
@@ -59,6 +69,8 @@ export class SlackBoltService {
       logger: this.boltLogger(),
       // Bolt would otherwise skip listeners for events the bot itself caused.
       ignoreSelf: true,
+      // No listener reads context.conversation: skip its store on every request.
+      convoStore: false,
     });
     this.app.error(async (error) => {
       this.logger.error({ msg: 'slack listener failed', err: error.message, code: error.code });

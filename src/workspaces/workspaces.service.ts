@@ -40,6 +40,7 @@ export const SLACK_TEAM_CACHE_MS = 30_000;
 export class WorkspacesService {
   /** Found workspaces only: a team that is not installed yet is looked up again next time. */
   private readonly bySlackTeam = new Map<string, { workspace: WorkspaceEntity; until: number }>();
+  private readonly botTokens = new WeakMap<WorkspaceEntity, string>();
 
   constructor(
     private readonly workspaces: WorkspacesRepository,
@@ -105,8 +106,15 @@ export class WorkspacesService {
     return saved;
   }
 
+  /** Decrypted once per loaded row: the cached row serves every Slack request for 30 s. */
   botToken(workspace: WorkspaceEntity): string | undefined {
-    return workspace.botTokenEnc ? this.cipher.decrypt(workspace.botTokenEnc) : undefined;
+    if (!workspace.botTokenEnc) return undefined;
+    let token = this.botTokens.get(workspace);
+    if (token === undefined) {
+      token = this.cipher.decrypt(workspace.botTokenEnc);
+      this.botTokens.set(workspace, token);
+    }
+    return token;
   }
 
   get defaultAnonymityThreshold(): number {

@@ -103,6 +103,15 @@ describe('POST /slack/events', () => {
     await request(t.url).get('/health').expect(200);
   });
 
+  it('refuses a body over 4 MB with 413, signed or not, and runs nothing', async () => {
+    const body = `${pulse('help')}&padding=${'x'.repeat(4 * 1024 * 1024)}`;
+    await post(body, signSlackRequest(body, TEST_SIGNING_SECRET)).expect(413);
+    expect(slack.calls()).toHaveLength(0);
+    // The next request on the endpoint is served as usual.
+    const ok = pulse('help');
+    await post(ok, signSlackRequest(ok, TEST_SIGNING_SECRET)).expect(200);
+  });
+
   it('says Slack is off, with the variables, when there is no signing secret', async () => {
     const off = await startTestApp({ slackEnabled: false });
     try {
