@@ -11,7 +11,8 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Session } from 'node:inspector';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     }
     if (m.type === 'profile-stop') {
       void post('Profiler.stop').then((result) => {
+        mkdirSync(path.dirname(m.file), { recursive: true });
         writeFileSync(m.file, JSON.stringify((result as { profile: unknown }).profile));
         inspector.disconnect();
         process.send!({ type: 'profiled', file: m.file });
