@@ -453,7 +453,8 @@ describe('/focus', () => {
       [userA, userB].map((u) => people.get(workspace.id, u)),
     );
     w.slack.clearCalls();
-    const start = new Date(Date.now() + 2_500);
+    // Far enough ahead that a loaded machine still cancels B before its start.
+    const start = new Date(Date.now() + 4_000);
     const end = new Date(start.getTime() + 20 * 60_000);
     const input = { start, end, note: null, source: 'command' as const };
     const a = await service.create(personA, input);
