@@ -2,16 +2,22 @@
  * Many callers, one round trip: what callers submit at about the same time runs as one batch,
  * and each caller gets its own result once the batch is done — as if it had run alone. A batch
  * is whatever was submitted before the event loop's next turn, plus whatever arrives while the
- * previous batch runs, so a lone caller waits for no timer and a crowd shares the round trips.
+ * batches in flight run, so a lone caller waits for no timer and a crowd shares the round trips.
  */
 export interface CoalescerOptions {
   /** One batch holds at most this many; more wait for the next one. */
   maxBatch: number;
   /**
-   * When a batch fails, run each of its items alone, so one bad item fails only its own caller
-   * (for statements where one row's error would abort the whole batch).
+   * Batches running at once (default 1). More than one keeps a batch that is held up (waiting
+   * for a lock) from holding up every caller behind it.
    */
-  isolateFailures?: boolean;
+  maxInFlight?: number;
+  /**
+   * Failures that are one item's fault (a constraint, a bad value): the failed batch is then run
+   * again item by item, one at a time, so only that item's caller fails. Any other failure (the
+   * database going away) fails the whole batch at once.
+   */
+  isolate?: (err: unknown) => boolean;
 }
 
 interface Waiting<T, R> {
@@ -22,7 +28,8 @@ interface Waiting<T, R> {
 
 export class Coalescer<T, R> {
   private waiting: Waiting<T, R>[] = [];
-  private flushing = false;
+  private inFlight = 0;
+  private scheduled = false;
 
   /** `run` returns one result per item, in the items' order. */
   constructor(
@@ -33,37 +40,50 @@ export class Coalescer<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((done, failed) => {
       this.waiting.push({ item, done, failed });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.slice(0, this.options.maxBatch);
-      this.waiting = this.waiting.slice(batch.length);
-      try {
-        const results = await this.run(batch.map((w) => w.item));
-        batch.forEach((w, i) => w.done(results[i]));
-      } catch (err) {
-        if (this.options.isolateFailures && batch.length > 1) {
-          await Promise.all(
-            batch.map(async (w) => {
-              try {
-                const [result] = await this.run([w.item]);
-                w.done(result);
-              } catch (alone) {
-                w.failed(alone);
-              }
-            }),
-          );
-        } else {
-          batch.forEach((w) => w.failed(err));
+  /** Starts a batch on the next turn, when one may run and someone waits. */
+  private schedule(): void {
+    if (this.scheduled || this.waiting.length === 0) return;
+    if (this.inFlight >= (this.options.maxInFlight ?? 1)) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startBatch();
+    });
+  }
+
+  private startBatch(): void {
+    if (this.waiting.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 1)) return;
+    const batch = this.waiting.splice(0, this.options.maxBatch);
+    this.inFlight++;
+    void this.runBatch(batch).finally(() => {
+      this.inFlight--;
+      this.schedule();
+    });
+    // More waiting than one batch holds, and room for another batch.
+    this.schedule();
+  }
+
+  private async runBatch(batch: Waiting<T, R>[]): Promise<void> {
+    try {
+      const results = await this.run(batch.map((w) => w.item));
+      batch.forEach((w, i) => w.done(results[i]));
+    } catch (err) {
+      if (batch.length === 1 || !this.options.isolate?.(err)) {
+        batch.forEach((w) => w.failed(err));
+        return;
+      }
+      for (const w of batch) {
+        try {
+          const [result] = await this.run([w.item]);
+          w.done(result);
+        } catch (alone) {
+          w.failed(alone);
         }
       }
     }
-    this.flushing = false;
   }
 }

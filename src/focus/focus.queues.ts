@@ -31,8 +31,10 @@ export interface HeldSlot {
 
 export interface FocusJob {
   blockId: string;
-  /** Pacing slots this job already holds (SlackRateGate.reserve), used by its next calls. */
+  /**
+   * Pacing slots this job already holds (SlackRateGate.reserve), used by its next calls. (Jobs
+   * queued by the previous release carry `slot`, booked without an allowance: it is ignored, and
+   * the call books again.)
+   */
   slots?: HeldSlot[];
-  /** The single slot of jobs queued before `slots` existed. */
-  slot?: HeldSlot;
 }

@@ -96,6 +96,29 @@ export class FocusRepository {
     return rows.length === 1;
   }
 
+  /**
+   * The start sync takes the block from scheduled to active before its first Slack call; false
+   * when it is no longer scheduled (cancelled meanwhile). From then on a cancel ends it instead.
+   */
+  async claimStart(id: string): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
+      this.repo.manager,
+      `UPDATE focus_blocks SET state = 'active' WHERE id = $1 AND state = 'scheduled' RETURNING id`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  /** Cancels a block whose start sync has not claimed it; false when it has (or it is over). */
+  async cancelIfNotStarted(id: string): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
+      this.repo.manager,
+      `UPDATE focus_blocks SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled' RETURNING id`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
   async releaseSyncLease(id: string, leaseId: string): Promise<void> {
     await this.repo.query(
       `UPDATE focus_blocks SET sync_lease_id = NULL, sync_lease_until = NULL

@@ -291,14 +291,17 @@ export class FocusService {
     if (!block || block.personId !== person.id) throw notFound('Focus block');
     if (block.state === 'ended' || block.state === 'cancelled') return block;
     const now = this.clock.now();
-    if (block.startsAt > now) {
-      // Coalesced: a block cancelled before it started makes no Slack calls at all.
-      await this.focus.update(block.id, { state: 'cancelled' });
-    } else {
-      await this.focus.update(block.id, { endsAt: now });
-      // Ends now; the block's scheduled end job, still waiting for the old end, finds it ended.
-      await this.jobs.send<FocusJob>(FOCUS_QUEUES.end, { blockId: block.id });
+    // Coalesced: a block cancelled before its start sync claimed it makes no Slack calls at all.
+    if (block.startsAt > now && (await this.focus.cancelIfNotStarted(block.id))) {
+      return (await this.focus.findById(block.id))!;
     }
+    // Started, or its start sync claimed it a moment ago: it ends now (not before its start);
+    // the end sync waits for the start's and undoes what it applied. The block's scheduled end
+    // job, still waiting for the old end, finds it ended.
+    // (A block must last: one claimed a moment before its start ends a second after it.)
+    const endsAt = block.startsAt > now ? new Date(block.startsAt.getTime() + 1_000) : now;
+    await this.focus.update(block.id, { endsAt });
+    await this.jobs.send<FocusJob>(FOCUS_QUEUES.end, { blockId: block.id }, { startAfter: endsAt });
     return (await this.focus.findById(block.id))!;
   }
 

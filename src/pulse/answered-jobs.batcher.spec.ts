@@ -24,7 +24,9 @@ describe('AnsweredJobsBatcher', () => {
     const later = [batcher.enqueue(job(2)), batcher.enqueue(job(3))];
     release();
     await first;
-    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 50 && jobs.sendMany.mock.calls.length < 2; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     release();
     await Promise.all(later);
     expect(jobs.sendMany.mock.calls.map(([, batch]) => batch)).toEqual([

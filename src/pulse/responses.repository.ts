@@ -31,6 +31,16 @@ interface AnswerToRecord {
 /** Answers written by one statement at most (a round's wave of answers shares a few). */
 const ANSWER_BATCH = 100;
 
+/**
+ * A failure that one answer of a batch can cause (SQLSTATE classes 22 data exception and 23
+ * integrity constraint): the batch is then written answer by answer.
+ */
+function isDataError(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  const code = String(e.code ?? e.driverError?.code ?? '');
+  return /^2[23]/.test(code);
+}
+
 export interface TallyRow {
   roundId: string;
   teamId: string | null;
@@ -56,8 +66,9 @@ export class ResponsesRepository {
    * person's participation flag flipped once; then the response and its answers, under a fresh
    * random id, with the person's team as a snapshot. Answers arriving together share one
    * statement (Coalescer: one round trip and one commit for many people answering a round),
-   * each with its own outcome; a batch that fails is written answer by answer. The flags and the
-   * contents of a batch share its transaction id until close rewrites them (see `reshuffle`).
+   * each with its own outcome; a batch that fails on one answer's data is written answer by
+   * answer. Within a batch, rows go in the order of their random ids, not of arrival; the flags
+   * and contents of a batch share its transaction id until close rewrites them (`reshuffle`).
    * It returns who answered (for the DM update) and what happened, never an id of what was
    * written.
    */
@@ -73,7 +84,12 @@ export class ResponsesRepository {
   private readonly answerBatches = new Coalescer<
     AnswerToRecord,
     { claim: ResponseClaim; personId: string | null }
-  >((batch) => this.recordBatch(batch), { maxBatch: ANSWER_BATCH, isolateFailures: true });
+  >((batch) => this.recordBatch(batch), {
+    maxBatch: ANSWER_BATCH,
+    // A batch waiting on a round being closed (its share lock) does not hold up the others.
+    maxInFlight: 4,
+    isolate: isDataError,
+  });
 
   private async recordBatch(
     batch: AnswerToRecord[],
@@ -106,13 +122,14 @@ export class ResponsesRepository {
          SELECT idx, round_id, team_id, gen_random_uuid() AS response_id FROM claim
        ), response AS (
          INSERT INTO responses (id, round_id, team_id)
-         SELECT response_id, round_id, team_id FROM claimed
+         SELECT response_id, round_id, team_id FROM claimed ORDER BY response_id
        ), content AS (
          INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
          SELECT c.response_id, c.round_id, c.team_id, a.q, a.v, a.c
            FROM claimed c
            JOIN unnest($4::int[], $5::varchar[], $6::varchar[], $7::text[]) AS a(idx, q, v, c)
              ON a.idx = c.idx
+          ORDER BY c.response_id
        )
        SELECT input.idx, person.id AS person_id,
               EXISTS (SELECT 1 FROM open_round r

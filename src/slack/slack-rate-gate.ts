@@ -24,6 +24,8 @@ import { APP_CONFIG } from '../config/config.module';
 const PACE_SHARE = 0.97;
 /** A booked call must be made within this long after its slot (see `late`). */
 export const CALL_ALLOWANCE_MS = 2_000;
+/** A call is sent no later than this before the end of its allowance. */
+export const LATE_MARGIN_MS = 300;
 
 /** A booked slot, or the end of the 429 pause that stopped the booking. */
 export type Reservation = { at: Date; pausedUntil?: undefined } | { pausedUntil: Date };
@@ -46,19 +48,19 @@ export class SlackRateGate {
    * prepared ahead of the moment it is for).
    */
   async reserve(workspaceId: string, method: string, notBefore?: Date): Promise<Reservation> {
-    const clockNow = this.clock.now();
-    const now = notBefore && notBefore > clockNow ? notBefore : clockNow;
+    const now = this.clock.now();
     const perMinute = this.config.slack.methodRates[method];
     if (!perMinute) {
       const pausedUntil = await this.pausedUntil(workspaceId, [method]);
-      return pausedUntil ? { pausedUntil } : { at: now };
+      return pausedUntil ? { pausedUntil } : { at: notBefore && notBefore > now ? notBefore : now };
     }
     const [row]: { slot: Date | null; paused_until: Date | null }[] = await this.dataSource.query(
-      `SELECT slot, paused_until FROM slack_reserve($1, $2, $3, $4, $5)`,
+      `SELECT slot, paused_until FROM slack_reserve($1, $2, $3, $4, $5, $6)`,
       [
         workspaceId,
         method,
         now,
+        notBefore ?? null,
         Math.max(1, Math.floor(perMinute * PACE_SHARE)),
         CALL_ALLOWANCE_MS,
       ],
@@ -77,9 +79,12 @@ export class SlackRateGate {
     return rows[0]?.until ? new Date(rows[0].until) : null;
   }
 
-  /** A call booked for `slot` that has not been made by now must be booked again. */
+  /**
+   * A call booked for `slot` that is not on its way by now must be booked again. Checked right
+   * before the call, with a margin for the moment between the check and the request leaving.
+   */
   late(slot: Date): boolean {
-    return this.clock.now().getTime() > slot.getTime() + CALL_ALLOWANCE_MS;
+    return this.clock.now().getTime() > slot.getTime() + CALL_ALLOWANCE_MS - LATE_MARGIN_MS;
   }
 
   /**

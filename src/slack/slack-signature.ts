@@ -24,8 +24,8 @@ export function checkSlackSignature(
   timestamp: string | undefined,
   nowSeconds: number,
 ): SignatureCheck {
-  if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return 'missing';
-  if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return 'stale';
+  const early = checkHeaders(signature, timestamp, nowSeconds);
+  if (early || !signature) return early ?? 'missing';
   const expected = Buffer.from(
     `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
   );
@@ -40,15 +40,19 @@ export function slackSignatureVerifier(
   nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
 ): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    const signature = header(req, 'x-slack-signature');
+    const timestamp = header(req, 'x-slack-request-timestamp');
+    // What the headers alone settle is refused before reading a body.
+    const early = checkHeaders(signature, timestamp, nowSeconds());
+    if (early) {
+      onRefused(early);
+      req.resume();
+      res.status(401).end();
+      return;
+    }
     readBody(req, SLACK_BODY_LIMIT).then(
       (body) => {
-        const check = checkSlackSignature(
-          signingSecret,
-          body,
-          header(req, 'x-slack-signature'),
-          header(req, 'x-slack-request-timestamp'),
-          nowSeconds(),
-        );
+        const check = checkSlackSignature(signingSecret, body, signature, timestamp, nowSeconds());
         if (check !== 'ok') {
           onRefused(check);
           res.status(401).end();
@@ -59,10 +63,23 @@ export function slackSignatureVerifier(
       },
       (err: Error & { tooLarge?: boolean }) => {
         onRefused(err.tooLarge ? 'too_large' : 'unreadable');
+        if (res.headersSent || res.destroyed) return;
+        // The rest of an oversized body is not read: the connection goes with the answer.
+        if (err.tooLarge) res.set('Connection', 'close');
         res.status(err.tooLarge ? 413 : 400).end();
       },
     );
   };
+}
+
+function checkHeaders(
+  signature: string | undefined,
+  timestamp: string | undefined,
+  nowSeconds: number,
+): SignatureCheck | null {
+  if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return 'missing';
+  if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return 'stale';
+  return null;
 }
 
 function header(req: Request, name: string): string | undefined {
@@ -72,25 +89,29 @@ function header(req: Request, name: string): string | undefined {
 
 function readBody(req: Request, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      req.resume();
-      reject(Object.assign(new Error('body too large'), { tooLarge: true }));
+    const tooLarge = () => Object.assign(new Error('body too large'), { tooLarge: true });
+    if (Number(req.headers['content-length']) > limit) {
+      reject(tooLarge());
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(Object.assign(new Error('body too large'), { tooLarge: true }));
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client that goes away mid-body: nothing is left waiting.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
   });
 }

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DateTime } from 'luxon';
 import { FocusSyncService } from '../../src/focus/focus-sync.service';
+import { FocusRepository } from '../../src/focus/focus.repository';
 import { FocusService } from '../../src/focus/focus.service';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
@@ -453,8 +454,9 @@ describe('/focus', () => {
       [userA, userB].map((u) => people.get(workspace.id, u)),
     );
     w.slack.clearCalls();
-    // Far enough ahead that a loaded machine still cancels B before its start.
-    const start = new Date(Date.now() + 4_000);
+    // Far enough ahead that a loaded machine still cancels B before its start, near enough that
+    // a start job picked up now waits for it (rather than being queued again for 2 s before).
+    const start = new Date(Date.now() + 3_000);
     const end = new Date(start.getTime() + 20 * 60_000);
     const input = { start, end, note: null, source: 'command' as const };
     const a = await service.create(personA, input);
@@ -475,6 +477,8 @@ describe('/focus', () => {
     await service.end(personB, b.block.id);
     expect(Date.now()).toBeLessThan(start.getTime());
     await waiting;
+    // It did wait for the start, then found the block cancelled.
+    expect(Date.now()).toBeGreaterThanOrEqual(start.getTime());
     await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'A’s snooze' });
     // A's start job was due ahead of the block; every call came at or after the start.
     const calls = w.slack.calls();
@@ -491,6 +495,46 @@ describe('/focus', () => {
     expect(row.state).toBe('cancelled');
     await service.end(personA, a.block.id);
     await eventually(() => w.slack.calls('dnd.endSnooze').length === 1, { what: 'A’s end' });
+  });
+
+  it('ends rather than cancels a block whose start sync has claimed it, so what the start applies is undone', async () => {
+    await settled();
+    const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
+    const person = await w.t.app.get(PeopleService).get(workspace.id, w.members.desk[3]);
+    const service = w.t.app.get(FocusService);
+    const start = new Date(Date.now() + 60 * 60_000);
+    const made = await service.create(person, {
+      start,
+      end: new Date(start.getTime() + 30 * 60_000),
+      note: null,
+      source: 'command',
+    });
+    if (made.status !== 'created') throw new Error('refused');
+    // The start sync claims the block (as it does just before its first call; here a replica
+    // whose clock runs a little ahead)...
+    expect(await w.t.app.get(FocusRepository).claimStart(made.block.id)).toBe(true);
+    // ...so a cancel now cannot just mark it cancelled: it ends right after its start, with an
+    // end sync that undoes whatever the start applied.
+    const ended = await service.end(person, made.block.id);
+    expect(ended.state).toBe('active');
+    expect(ended.endsAt.getTime()).toBe(start.getTime() + 1_000);
+    const jobs: { start_after: Date }[] = await ds.query(
+      `SELECT start_after FROM pgboss.job
+        WHERE name = 'focus.end' AND data->>'blockId' = $1 AND state = 'created'
+        ORDER BY start_after`,
+      [made.block.id],
+    );
+    expect(jobs.map((j) => new Date(j.start_after).getTime())).toContain(start.getTime() + 1_000);
+    // A block nobody has claimed is simply cancelled.
+    const other = await service.create(person, {
+      start: new Date(start.getTime() + 2 * 60 * 60_000),
+      end: new Date(start.getTime() + 3 * 60 * 60_000),
+      note: null,
+      source: 'command',
+    });
+    if (other.status !== 'created') throw new Error('refused');
+    expect((await service.end(person, other.block.id)).state).toBe('cancelled');
+    await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE id = $1`, [made.block.id]);
   });
 
   it('merges a /focus that overlaps the agent’s running block: one block, its status and snooze made longer', async () => {

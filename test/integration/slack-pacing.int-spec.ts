@@ -5,7 +5,12 @@
  */
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config';
-import { CALL_ALLOWANCE_MS, Reservation, SlackRateGate } from '../../src/slack/slack-rate-gate';
+import {
+  CALL_ALLOWANCE_MS,
+  LATE_MARGIN_MS,
+  Reservation,
+  SlackRateGate,
+} from '../../src/slack/slack-rate-gate';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 import { TestClock } from '../support/test-clock';
 
@@ -104,9 +109,33 @@ describe('SlackRateGate pacing', () => {
     expect(slot(await gates[1].reserve(workspaceB, 'dnd.endSnooze', new Date(now - 5_000)))).toBe(
       now,
     );
-    // The allowance: a slot is good until CALL_ALLOWANCE_MS after it, then must be booked again.
-    expect(gates[0].late(new Date(now - CALL_ALLOWANCE_MS))).toBe(false);
-    expect(gates[0].late(new Date(now - CALL_ALLOWANCE_MS - 1))).toBe(true);
+    // The allowance: a slot is good until CALL_ALLOWANCE_MS after it (less a margin for the
+    // request to leave), then must be booked again.
+    const deadline = CALL_ALLOWANCE_MS - LATE_MARGIN_MS;
+    expect(gates[0].late(new Date(now - deadline))).toBe(false);
+    expect(gates[0].late(new Date(now - deadline - 1))).toBe(true);
+  });
+
+  it('keeps counting a minute’s calls when a call is booked ahead for a later moment', async () => {
+    const gate = new SlackRateGate(replicas[0], clock, loadConfig({}));
+    clock.advance(5 * 60_000); // past every window the earlier tests filled
+    const start = clock.now().getTime();
+    // users.profile.get's tier here is 100 a minute: 97 go now.
+    const wave = await Promise.all(
+      Array.from({ length: 97 }, () => gate.reserve(workspaceB, 'users.profile.get')),
+    );
+    expect(wave.map(slot).every((t) => t === start)).toBe(true);
+    clock.advance(60_000);
+    // A start prepared 2 s ahead books for its moment; the minute's window is still the real one.
+    const ahead = await gate.reserve(
+      workspaceB,
+      'users.profile.get',
+      new Date(clock.now().getTime() + 2_000),
+    );
+    expect(slot(ahead)).toBeGreaterThanOrEqual(start + 60_000 + CALL_ALLOWANCE_MS);
+    // A call booked now still follows the first wave by a minute from its latest moment.
+    const now = await gate.reserve(workspaceB, 'users.profile.get');
+    expect(slot(now)).toBeGreaterThanOrEqual(start + 60_000 + CALL_ALLOWANCE_MS);
   });
 
   it('tells the replica that drew a 429 at once, from memory; other replicas read the pause', async () => {
