@@ -85,7 +85,6 @@ function signed(body: string): RequestSpec {
   return {
     method: 'POST',
     path: '/slack/events',
-    // Signed at send time, as Slack does: the 5-minute window holds for any run length.
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       ...signSlackRequest(body, SIGNING_SECRET),
@@ -244,14 +243,18 @@ async function main(): Promise<void> {
   const profileFile = process.env.BENCH_PROFILE_DIR
     ? path.resolve(process.env.BENCH_PROFILE_DIR, `pulse-ingest-${Date.now()}.cpuprofile`)
     : undefined;
+  // Signed just before the pass, as of now: Slack signs on its own machines, so signing during
+  // the pass would charge Slack's HMACs to the app's two shared cores. The pass lasts seconds,
+  // well inside the 5-minute window the app accepts.
+  const measuredRequests = measuredBodies.map(signed);
   const stopProfile = profileFile ? app.profile(profileFile) : undefined;
   const ingest = await counted(() =>
     runLoad({
       label: 'POST /slack/events view_submission',
       base: app.url,
       concurrency: CONCURRENCY,
-      total: measuredBodies.length,
-      request: (i) => signed(measuredBodies[i]),
+      total: measuredRequests.length,
+      request: (i) => measuredRequests[i],
       ok: ackedWithoutErrors,
     }),
   );
