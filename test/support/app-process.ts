@@ -25,7 +25,10 @@ export function buildApp(): void {
 export interface AppProcess {
   url: string;
   output(): string;
+  /** SIGTERM: a graceful shutdown; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the process dies where it stands (a crash, an OOM kill, a lost node). */
+  kill(): Promise<void>;
 }
 
 export async function startAppProcess(
@@ -69,6 +72,10 @@ export async function startAppProcess(
     stop: async () => {
       if (running) child.kill('SIGTERM');
       return exited;
+    },
+    kill: async () => {
+      if (running) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
