@@ -238,18 +238,18 @@ export class FocusSyncService {
       (job.slots ?? []).map((held) => [held.method, { at: new Date(held.at), checked: false }]),
     );
     try {
-      const leased = await this.focus.acquireSyncLease(
+      // The lease, and the block as it is under it.
+      const block = await this.focus.acquireSyncLease(
         job.blockId,
         leaseId,
         now,
         new Date(now.getTime() + LEASE_MS),
       );
-      if (!leased) {
+      if (!block) {
         if (!(await this.focus.findById(job.blockId))) return; // deleted with its workspace
         throw new Deferred(new Date(now.getTime() + LEASE_RETRY_MS), slots);
       }
       try {
-        const block = (await this.focus.findById(job.blockId))!;
         await steps(block, slots);
       } finally {
         await this.focus.releaseSyncLease(job.blockId, leaseId);

@@ -82,18 +82,33 @@ export class FocusRepository {
   }
 
   /**
-   * Takes the block's sync lease (start and end syncs of one block never interleave); false
-   * while another sync holds an unexpired one.
+   * Takes the block's sync lease (start and end syncs of one block never interleave) and reads
+   * the block as it is then, in one statement; null while another sync holds an unexpired lease
+   * (or when the block is gone).
    */
-  async acquireSyncLease(id: string, leaseId: string, now: Date, until: Date): Promise<boolean> {
-    const rows = await updateReturning<{ id: string }>(
+  async acquireSyncLease(
+    id: string,
+    leaseId: string,
+    now: Date,
+    until: Date,
+  ): Promise<FocusBlockEntity | null> {
+    const rows = await updateReturning<Record<string, unknown>>(
       this.repo.manager,
       `UPDATE focus_blocks SET sync_lease_id = $2, sync_lease_until = $3
         WHERE id = $1 AND (sync_lease_until IS NULL OR sync_lease_until <= $4)
-        RETURNING id`,
+        RETURNING *`,
       [id, leaseId, until, now],
     );
-    return rows.length === 1;
+    return rows[0] ? this.fromRow(rows[0]) : null;
+  }
+
+  /** A raw focus_blocks row (RETURNING *) as the entity TypeORM would load. */
+  private fromRow(row: Record<string, unknown>): FocusBlockEntity {
+    return this.repo.create(
+      Object.fromEntries(
+        this.repo.metadata.columns.map((c) => [c.propertyName, row[c.databaseName]]),
+      ) as Partial<FocusBlockEntity>,
+    );
   }
 
   /**
