@@ -90,7 +90,8 @@ export class FocusSyncService {
       }
       // Claimed before the first call: a cancel from here on ends the block (and waits for this
       // sync to finish) instead of leaving what this sync applies in place.
-      if (block.state === 'scheduled' && !(await this.focus.claimStart(block.id))) return;
+      if (block.state === 'scheduled' && !(await this.focus.leaveScheduled(block.id, 'active')))
+        return;
       const endSeconds = Math.floor(block.endsAt.getTime() / 1000);
       let kept = block.keptStatus;
       if (!kept) {

@@ -112,24 +112,15 @@ export class FocusRepository {
   }
 
   /**
-   * The start sync takes the block from scheduled to active before its first Slack call; false
-   * when it is no longer scheduled (cancelled meanwhile). From then on a cancel ends it instead.
+   * Moves a block out of `scheduled`, once: to `active` when its start sync claims it (just
+   * before the first Slack call), to `cancelled` when its owner cancels it before that. False
+   * when it had already left `scheduled` — the other move came first.
    */
-  async claimStart(id: string): Promise<boolean> {
+  async leaveScheduled(id: string, to: 'active' | 'cancelled'): Promise<boolean> {
     const rows = await updateReturning<{ id: string }>(
       this.repo.manager,
-      `UPDATE focus_blocks SET state = 'active' WHERE id = $1 AND state = 'scheduled' RETURNING id`,
-      [id],
-    );
-    return rows.length === 1;
-  }
-
-  /** Cancels a block whose start sync has not claimed it; false when it has (or it is over). */
-  async cancelIfNotStarted(id: string): Promise<boolean> {
-    const rows = await updateReturning<{ id: string }>(
-      this.repo.manager,
-      `UPDATE focus_blocks SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled' RETURNING id`,
-      [id],
+      `UPDATE focus_blocks SET state = $2 WHERE id = $1 AND state = 'scheduled' RETURNING id`,
+      [id, to],
     );
     return rows.length === 1;
   }

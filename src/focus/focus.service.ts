@@ -292,7 +292,7 @@ export class FocusService {
     if (block.state === 'ended' || block.state === 'cancelled') return block;
     const now = this.clock.now();
     // Coalesced: a block cancelled before its start sync claimed it makes no Slack calls at all.
-    if (block.startsAt > now && (await this.focus.cancelIfNotStarted(block.id))) {
+    if (block.startsAt > now && (await this.focus.leaveScheduled(block.id, 'cancelled'))) {
       return (await this.focus.findById(block.id))!;
     }
     // Started, or its start sync claimed it a moment ago: it ends now (not before its start);

@@ -512,7 +512,7 @@ describe('/focus', () => {
     if (made.status !== 'created') throw new Error('refused');
     // The start sync claims the block (as it does just before its first call; here a replica
     // whose clock runs a little ahead)...
-    expect(await w.t.app.get(FocusRepository).claimStart(made.block.id)).toBe(true);
+    expect(await w.t.app.get(FocusRepository).leaveScheduled(made.block.id, 'active')).toBe(true);
     // ...so a cancel now cannot just mark it cancelled: it ends right after its start, with an
     // end sync that undoes whatever the start applied.
     const ended = await service.end(person, made.block.id);
