@@ -30,12 +30,15 @@ export class Coalescer<T, R> {
   private waiting: Waiting<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly maxInFlight: number;
 
   /** `run` returns one result per item, in the items' order. */
   constructor(
     private readonly run: (items: T[]) => Promise<R[]>,
     private readonly options: CoalescerOptions,
-  ) {}
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
 
   submit(item: T): Promise<R> {
     return new Promise<R>((done, failed) => {
@@ -46,8 +49,7 @@ export class Coalescer<T, R> {
 
   /** Starts a batch on the next turn, when one may run and someone waits. */
   private schedule(): void {
-    if (this.scheduled || this.waiting.length === 0) return;
-    if (this.inFlight >= (this.options.maxInFlight ?? 1)) return;
+    if (this.scheduled || this.waiting.length === 0 || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -56,7 +58,7 @@ export class Coalescer<T, R> {
   }
 
   private startBatch(): void {
-    if (this.waiting.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 1)) return;
+    if (this.waiting.length === 0 || this.inFlight >= this.maxInFlight) return;
     const batch = this.waiting.splice(0, this.options.maxBatch);
     this.inFlight++;
     void this.runBatch(batch).finally(() => {
