@@ -599,13 +599,15 @@ export class SlackStandIn {
   }
 
   private async handleApi(method: string, req: IncomingMessage, url: URL, res: ServerResponse) {
+    // The whole request is received before a hold: a held call that reached Slack is carried
+    // out on release even if its client has gone away meanwhile (a crashed replica).
+    const raw = await readBody(req);
     const hold = this.holds.get(method)?.shift();
     if (hold) {
       hold.arrived();
       await hold.released;
     }
     const now = this.clock();
-    const raw = await readBody(req);
     const contentType = String(req.headers['content-type'] ?? '');
     const parsed = parseParams(raw, contentType, url);
     const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
