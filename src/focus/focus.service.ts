@@ -180,7 +180,10 @@ export class FocusService {
     input: { start: Date; end: Date; note: string | null; source: FocusSource; ruleId?: string },
   ): Promise<FocusBlockEntity> {
     const [survivor, ...rest] = own;
-    const absorbed = rest.filter((b) => !b.appliedStatus);
+    // Blocks whose start sync has not claimed them yet (locked FOR UPDATE by ownTouching, so a
+    // claim waits for this transaction and then finds them cancelled). A claimed one is being
+    // applied in Slack right now and stays a block of its own, as an applied one does.
+    const absorbed = rest.filter((b) => b.state === 'scheduled' && !b.appliedStatus);
     const startsAt = new Date(
       Math.min(input.start.getTime(), ...[survivor, ...absorbed].map((b) => b.startsAt.getTime())),
     );
@@ -205,8 +208,11 @@ export class FocusService {
       { startsAt, endsAt, note: survivor.note ?? input.note },
       m,
     );
-    if (startsAt < survivor.startsAt || (survivor.appliedStatus && endsAt > survivor.endsAt)) {
-      // An earlier start, or a running block whose status and snooze must now last longer.
+    // Applied, or being applied by its start sync (claimed): Slack must hear of the new end.
+    const started = Boolean(survivor.appliedStatus) || survivor.state === 'active';
+    if (startsAt < survivor.startsAt || (started && endsAt > survivor.endsAt)) {
+      // An earlier start, or a running block whose status and snooze must now last longer (a
+      // start sync in flight finishes first: this one waits for its lease).
       await this.jobs.send<FocusJob>(
         FOCUS_QUEUES.start,
         { blockId: survivor.id },

@@ -537,6 +537,55 @@ describe('/focus', () => {
     await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE id = $1`, [made.block.id]);
   });
 
+  it('merging around a block whose start sync has claimed it: it is re-synced when it grows, never absorbed', async () => {
+    await settled();
+    const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
+    const person = await w.t.app.get(PeopleService).get(workspace.id, w.members.desk[3]);
+    const service = w.t.app.get(FocusService);
+    const repo = w.t.app.get(FocusRepository);
+    const at = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+    const block = async (from: number, to: number) => {
+      const made = await service.create(person, {
+        start: at(from),
+        end: at(to),
+        note: null,
+        source: 'command',
+      });
+      if (made.status !== 'created') throw new Error('refused');
+      return made;
+    };
+    const startJobsNow = async (id: string) =>
+      (
+        await ds.query(
+          `SELECT count(*)::int AS n FROM pgboss.job
+            WHERE name = 'focus.start' AND data->>'blockId' = $1 AND start_after <= now()`,
+          [id],
+        )
+      )[0].n as number;
+
+    // A claimed block (its start sync is applying it) grows: its sync is queued again.
+    const x = await block(600, 630);
+    expect(await repo.leaveScheduled(x.block.id, 'active')).toBe(true);
+    const grown = await block(620, 660);
+    expect(grown.merged).toBe(true);
+    expect(grown.block.id).toBe(x.block.id);
+    expect(grown.block.endsAt.getTime()).toBeGreaterThan(at(659).getTime());
+    expect(await startJobsNow(x.block.id)).toBeGreaterThanOrEqual(1);
+
+    // A claimed block that a merge touches is not absorbed (cancelled) under its running sync.
+    const first = await block(900, 930);
+    const claimed = await block(940, 960);
+    expect(await repo.leaveScheduled(claimed.block.id, 'active')).toBe(true);
+    const bridge = await block(920, 950);
+    expect(bridge.block.id).toBe(first.block.id);
+    expect((await repo.findById(claimed.block.id))!.state).toBe('active');
+    expect(bridge.block.endsAt.getTime()).toBeLessThan(at(951).getTime());
+
+    await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE id = ANY($1::uuid[])`, [
+      [x.block.id, first.block.id, claimed.block.id],
+    ]);
+  });
+
   it('merges a /focus that overlaps the agent’s running block: one block, its status and snooze made longer', async () => {
     const user = w.members.desk[2];
     const token = tokens.get(user)!;
