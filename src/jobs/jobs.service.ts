@@ -14,6 +14,7 @@ import { DiscoveryService } from '@nestjs/core';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { Job, JobHandler, JobOptions } from './job.decorator';
+import { sqlState } from '../database/sql-state';
 
 export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
 export const JOBS_SCHEMA = 'pgboss';
@@ -88,7 +89,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
         else await this.boss.createQueue(queue.name, queue);
         return;
       } catch (err) {
-        const code = (err as { code?: string }).code;
+        const code = sqlState(err);
         const raced = code === '40P01' || code === '23505' || code === '42P07';
         if (!raced || attempt >= 5) throw err;
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50));

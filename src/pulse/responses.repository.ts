@@ -9,6 +9,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Coalescer } from '../common/coalescer';
+import { sqlState } from '../database/sql-state';
 import { TEXT_ANSWERED_KEY } from './results/pulse-statistics';
 
 export interface AnswerInput {
@@ -36,9 +37,7 @@ const ANSWER_BATCH = 100;
  * integrity constraint): the batch is then written answer by answer.
  */
 function isDataError(err: unknown): boolean {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } };
-  const code = String(e.code ?? e.driverError?.code ?? '');
-  return /^2[23]/.test(code);
+  return /^2[23]/.test(sqlState(err) ?? '');
 }
 
 export interface TallyRow {

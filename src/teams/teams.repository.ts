@@ -2,15 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../common/errors';
+import { sqlState } from '../database/sql-state';
 import { TeamEntity } from './team.entity';
 
 const UNIQUE_VIOLATION = '23505';
 
 function isUniqueViolation(err: unknown): boolean {
-  return (
-    err instanceof QueryFailedError &&
-    (err.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION
-  );
+  return err instanceof QueryFailedError && sqlState(err) === UNIQUE_VIOLATION;
 }
 
 @Injectable()
