@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { SurveyEntity } from './entities/survey.entity';
 
-export type NewSurvey = Omit<SurveyEntity, 'id' | 'rotationCursor' | 'createdAt' | 'updatedAt'>;
+export type NewSurvey = Omit<SurveyEntity, 'id' | 'rotationCursor' | 'updatedAt'>;
 
 @Injectable()
 export class SurveysRepository {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RRule } from 'rrule';
+import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
 import { TeamsService } from '../teams/teams.service';
 import type { CreateSurveyDto } from './dto/survey.dto';
@@ -13,6 +14,7 @@ export class SurveysService {
   constructor(
     private readonly surveys: SurveysRepository,
     private readonly teams: TeamsService,
+    private readonly clock: Clock,
   ) {}
 
   templates(): readonly SurveyTemplate[] {
@@ -42,6 +44,8 @@ export class SurveysService {
       scheduleLocalTime: input.schedule?.localTime ?? null,
       windowHours: input.windowHours ?? 72,
       reminderAfterHours: input.reminderAfterHours ?? null,
+      // The schedule's first day: the injected clock's, never the database's now().
+      createdAt: this.clock.now(),
     });
   }
 

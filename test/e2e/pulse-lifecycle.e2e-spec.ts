@@ -263,6 +263,8 @@ describe('pulse lifecycle', () => {
 
   describe('scheduled rounds', () => {
     it('opens on the rule’s day and delivers at 15:00 in each agent’s own time zone', async () => {
+      // The survey is created on this test's calendar, not today's: its rule starts that day.
+      clock.set('2026-11-23T10:00:00Z');
       const survey = await createSurvey({
         title: 'Thursday pulse',
         questions: [{ kind: 'scale5', prompt: 'I felt supported this week' }],
