@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { Clock, SystemClock } from './common/clock';
+import { KeyRing } from './common/key-ring';
 import { TokenCipher } from './common/token-cipher';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -23,21 +24,25 @@ export interface AppModuleOptions {
   /** The resolved database: the embedded server's URL or DATABASE_URL. */
   databaseUrl: string;
   encryptionKey: Buffer;
+  /** ENCRYPTION_KEY_PREVIOUS during a rotation. */
+  previousEncryptionKey?: Buffer;
   clock?: Clock;
 }
 
-/** Adapters every feature may inject: the clock and the token cipher. */
+/** Adapters every feature may inject: the clock, the key ring and the token cipher. */
 @Global()
 @Module({})
 class AdaptersModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    const ring = new KeyRing(options.encryptionKey, options.previousEncryptionKey);
     return {
       module: AdaptersModule,
       providers: [
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
-        { provide: TokenCipher, useValue: new TokenCipher(options.encryptionKey) },
+        { provide: KeyRing, useValue: ring },
+        { provide: TokenCipher, useValue: new TokenCipher(ring) },
       ],
-      exports: [Clock, TokenCipher],
+      exports: [Clock, KeyRing, TokenCipher],
     };
   }
 }

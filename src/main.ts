@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     config,
     databaseUrl: database.url,
     encryptionKey: key.key,
+    previousEncryptionKey: config.previousEncryptionKey,
     logger,
   });
   let closing = false;

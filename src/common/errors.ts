@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'slack_disabled',
   'slack_unavailable',
   'oauth_failed',
+  /** A sealed value's key (ENCRYPTION_KEY) is not the one it was sealed with. */
+  'key_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -26,6 +26,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
   slack_disabled: HttpStatus.SERVICE_UNAVAILABLE,
   slack_unavailable: HttpStatus.BAD_GATEWAY,
   oauth_failed: HttpStatus.BAD_REQUEST,
+  key_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 export interface ErrorBody {

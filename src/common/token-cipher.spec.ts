@@ -7,7 +7,7 @@ import { resolveEncryptionKey, TokenCipher } from './token-cipher';
 const PLAIN = 'xoxp-1234-5678-secret-user-token';
 
 /** Flips one bit of the base64url part at index `part` of a stored value. */
-function flipBit(stored: string, part: 1 | 2 | 3): string {
+function flipBit(stored: string, part: 2 | 3 | 4): string {
   const parts = stored.split('.');
   const bytes = Buffer.from(parts[part], 'base64url');
   bytes[0] ^= 0x01;
@@ -31,15 +31,16 @@ describe('TokenCipher', () => {
     expect(cipher.decrypt(cipher.encrypt('clé 🔑 ключ'))).toBe('clé 🔑 ключ');
   });
 
-  it('stores v1.<iv>.<tag>.<data> in base64url', () => {
+  it('stores v2.<keyId>.<iv>.<tag>.<data> in base64url', () => {
     const stored = cipher.encrypt(PLAIN);
-    const [version, iv, tag, data, ...rest] = stored.split('.');
-    expect(version).toBe('v1');
+    const [version, keyId, iv, tag, data, ...rest] = stored.split('.');
+    expect(version).toBe('v2');
+    expect(keyId).toBe(cipher.ring.currentId);
     expect(rest).toEqual([]);
     expect(Buffer.from(iv, 'base64url')).toHaveLength(12);
     expect(Buffer.from(tag, 'base64url')).toHaveLength(16);
     expect(Buffer.from(data, 'base64url')).toHaveLength(Buffer.byteLength(PLAIN));
-    expect(stored).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(stored).toMatch(/^v2\.[0-9a-f]{12}\.[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it('never contains the plaintext, in any encoding', () => {
@@ -54,15 +55,15 @@ describe('TokenCipher', () => {
     const a = cipher.encrypt(PLAIN);
     const b = cipher.encrypt(PLAIN);
     expect(a).not.toBe(b);
-    expect(a.split('.')[1]).not.toBe(b.split('.')[1]);
+    expect(a.split('.')[2]).not.toBe(b.split('.')[2]);
     expect(cipher.decrypt(a)).toBe(PLAIN);
     expect(cipher.decrypt(b)).toBe(PLAIN);
   });
 
   it.each([
-    ['iv', 1],
-    ['tag', 2],
-    ['data', 3],
+    ['iv', 2],
+    ['tag', 3],
+    ['data', 4],
   ] as const)('throws when the %s was tampered with', (_part, index) => {
     const stored = cipher.encrypt(PLAIN);
     const tampered = flipBit(stored, index);
@@ -71,15 +72,15 @@ describe('TokenCipher', () => {
   });
 
   it('throws when a part was swapped with another ciphertext', () => {
-    const [v, iv, tag] = cipher.encrypt(PLAIN).split('.');
-    const otherData = cipher.encrypt('xoxp-another-token-of-same-size').split('.')[3];
-    expect(() => cipher.decrypt([v, iv, tag, otherData].join('.'))).toThrow();
+    const [v, id, iv, tag] = cipher.encrypt(PLAIN).split('.');
+    const otherData = cipher.encrypt('xoxp-another-token-of-same-size').split('.')[4];
+    expect(() => cipher.decrypt([v, id, iv, tag, otherData].join('.'))).toThrow();
   });
 
   it('refuses a shortened authentication tag (forgery would get far cheaper)', () => {
-    const [v, iv, tag, data] = cipher.encrypt(PLAIN).split('.');
+    const [v, id, iv, tag, data] = cipher.encrypt(PLAIN).split('.');
     const short = Buffer.from(tag, 'base64url').subarray(0, 4).toString('base64url');
-    expect(() => cipher.decrypt([v, iv, short, data].join('.'))).toThrow();
+    expect(() => cipher.decrypt([v, id, iv, short, data].join('.'))).toThrow();
   });
 
   it('throws with another key', () => {
@@ -90,11 +91,10 @@ describe('TokenCipher', () => {
   it.each([
     ['plain text', PLAIN],
     ['empty', ''],
-    ['another version', 'v2.aaaa.bbbb.cccc'],
+    ['another version', 'v3.aaaa.bbbb.cccc.dddd'],
     ['too few parts', 'v1.aaaa.bbbb'],
-    ['an empty iv', 'v1..bbbb.cccc'],
-    ['an empty tag', 'v1.aaaa..cccc'],
-    ['an extra part', 'v1.aaaa.bbbb.cccc.dddd'],
+    ['v2 with too few parts', 'v2.aaaa.bbbb.cccc'],
+    ['an extra part', 'v1.aaaa.bbbb.cccc.dddd.eeee'],
   ])('throws on an unknown format: %s', (_label, stored) => {
     expect(() => cipher.decrypt(stored)).toThrow('unknown format');
   });

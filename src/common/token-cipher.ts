@@ -1,43 +1,37 @@
 /**
- * Encrypts Slack tokens at rest with AES-256-GCM. The stored form is
- * `v1.<iv>.<tag>.<ciphertext>` (base64url), so the scheme can be rotated later.
+ * Encrypts Slack tokens at rest with AES-256-GCM through the key ring (key-ring.ts): the stored
+ * form names its key (`v2.<keyId>.…`), so ENCRYPTION_KEY can rotate; tokens stored in the first
+ * format (`v1.<iv>.<tag>.<ciphertext>`) are still read and re-sealed at boot.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { KeyRing } from './key-ring';
 
-const TAG_LENGTH = 16;
+/** What a Slack token is sealed for: a token cannot be opened as anything else. */
+const TOKEN_CONTEXT = 'pulsedesk/slack-token';
 
 export class TokenCipher {
-  constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new Error('TokenCipher needs a 32-byte key');
+  readonly ring: KeyRing;
+
+  constructor(keys: KeyRing | Buffer) {
+    if (Buffer.isBuffer(keys) && keys.length !== 32) {
+      throw new Error('TokenCipher needs a 32-byte key');
+    }
+    this.ring = Buffer.isBuffer(keys) ? new KeyRing(keys) : keys;
   }
 
   encrypt(plain: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    const tag = cipher.getAuthTag();
-    return ['v1', iv, tag, data]
-      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-      .join('.');
+    return this.ring.seal(Buffer.from(plain, 'utf8'), TOKEN_CONTEXT);
   }
 
   decrypt(stored: string): string {
-    const parts = stored.split('.');
-    const [version, iv, tag, data] = parts;
-    if (parts.length !== 4 || version !== 'v1' || !iv || !tag) {
-      throw new Error('Encrypted value has an unknown format');
-    }
-    // A shortened tag would make forgery far cheaper: only the full 16 bytes are accepted.
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), {
-      authTagLength: TAG_LENGTH,
-    });
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([
-      decipher.update(Buffer.from(data, 'base64url')),
-      decipher.final(),
-    ]).toString('utf8');
+    return this.ring.open(stored, TOKEN_CONTEXT).toString('utf8');
+  }
+
+  /** Whether a stored token is sealed with the current key (else it is re-sealed at boot). */
+  isCurrent(stored: string): boolean {
+    return this.ring.isCurrent(stored);
   }
 }
 

@@ -158,6 +158,7 @@ describe('loadConfig', () => {
       ['ENCRYPTION_KEY', Buffer.alloc(16, 1).toString('base64')],
       ['ENCRYPTION_KEY', Buffer.alloc(33, 1).toString('base64')],
       ['ENCRYPTION_KEY', 'not base64 at all!'],
+      ['ENCRYPTION_KEY_PREVIOUS', Buffer.alloc(16, 1).toString('base64')],
       ['SLACK_BOT_TOKEN', 'xoxp-user-token'],
       ['SLACK_API_URL', 'ftp://x'],
       ['SLACK_API_URL', 'nonsense'],

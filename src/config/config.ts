@@ -26,6 +26,8 @@ export interface AppConfig {
   publicUrl: string;
   /** 32 bytes when given; undefined means "generate once into DATA_DIR". */
   encryptionKey?: Buffer;
+  /** The key being rotated out: still opens what it sealed, which is re-sealed at boot. */
+  previousEncryptionKey?: Buffer;
   adminApiToken?: string;
   anonymityThreshold: number;
   logLevel: string;
@@ -90,14 +92,16 @@ function parseUrlVar(
   }
 }
 
-function parseEncryptionKey(env: Env, problems: string[]): Buffer | undefined {
-  const raw = read(env, 'ENCRYPTION_KEY');
+function parseEncryptionKey(
+  env: Env,
+  problems: string[],
+  name: 'ENCRYPTION_KEY' | 'ENCRYPTION_KEY_PREVIOUS',
+): Buffer | undefined {
+  const raw = read(env, name);
   if (raw === undefined) return undefined;
   const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw) ? Buffer.from(raw, 'base64') : Buffer.alloc(0);
   if (key.length !== 32) {
-    problems.push(
-      'ENCRYPTION_KEY must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
-    );
+    problems.push(`${name} must be 32 bytes encoded as base64 (e.g. \`openssl rand -base64 32\`)`);
     return undefined;
   }
   return key;
@@ -171,7 +175,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: path.resolve(read(env, 'DATA_DIR') ?? './.data'),
     slack: parseSlack(env, problems),
     publicUrl: (publicUrl?.href ?? `http://localhost:${port}`).replace(/\/$/, ''),
-    encryptionKey: parseEncryptionKey(env, problems),
+    encryptionKey: parseEncryptionKey(env, problems, 'ENCRYPTION_KEY'),
+    previousEncryptionKey: parseEncryptionKey(env, problems, 'ENCRYPTION_KEY_PREVIOUS'),
     adminApiToken,
     anonymityThreshold,
     logLevel,

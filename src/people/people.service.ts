@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
+import { resealTokens } from '../common/reseal';
 import { TokenCipher } from '../common/token-cipher';
 import { SlackCallError } from '../slack/slack-call.error';
 import { SlackGateway, SlackUser } from '../slack/slack-gateway';
@@ -42,7 +43,7 @@ export function fromSlack(user: SlackUser): PersonFromSlack {
 }
 
 @Injectable()
-export class PeopleService {
+export class PeopleService implements OnApplicationBootstrap {
   private readonly logger = new Logger(PeopleService.name);
 
   constructor(
@@ -54,6 +55,18 @@ export class PeopleService {
     private readonly clock: Clock,
     private readonly dataSource: DataSource,
   ) {}
+
+  /** User tokens sealed under a previous ENCRYPTION_KEY (or the first format) are sealed again. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { resealed, unreadable } = await resealTokens(this.cipher, this.people);
+    if (resealed > 0) this.logger.log({ msg: 'user tokens sealed under ENCRYPTION_KEY', resealed });
+    if (unreadable > 0) {
+      this.logger.error({
+        msg: 'user tokens that neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens: those agents must connect Slack again',
+        unreadable,
+      });
+    }
+  }
 
   /**
    * Imports the workspace's members page by page. Each page is written in one transaction;

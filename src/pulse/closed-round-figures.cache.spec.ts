@@ -35,6 +35,7 @@ function setup(talliesPerRound = 3) {
     comments: jest.fn(async (ids: string[]) =>
       ids.map((id) => ({ roundId: id, teamId: 'tb', questionId: 'c', text: `from ${id}` })),
     ),
+    mergedTeams: jest.fn(async (ids: string[]) => ids.map((id) => ({ roundId: id, teamId: null }))),
   };
   const rounds = {
     participation: jest.fn(

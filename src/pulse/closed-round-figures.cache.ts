@@ -28,6 +28,8 @@ export interface ClosedRoundFigures {
   comments: Comment[];
   /** One per team snapshot that answered (round_group_sizes), "no team" included. */
   groups: ClosedRoundGroup[];
+  /** Teams stored merged at close (in the group MERGED_TEAM_ID); null is "no team". */
+  mergedTeams: (string | null)[];
   participation: Participation;
 }
 
@@ -88,11 +90,12 @@ export class ClosedRoundFiguresCache {
   private async load(
     roundIds: string[],
   ): Promise<Map<string, { figures: ClosedRoundFigures; rows: number }>> {
-    const [tallies, sizes, comments, participation] = await Promise.all([
+    const [tallies, sizes, comments, participation, merged] = await Promise.all([
       this.responses.tallies(roundIds),
       this.responses.groupSizes(roundIds),
       this.responses.comments(roundIds),
       this.rounds.participation(roundIds),
+      this.responses.mergedTeams(roundIds),
     ]);
     const out = new Map<string, { figures: ClosedRoundFigures; rows: number }>();
     for (const id of roundIds) {
@@ -103,10 +106,12 @@ export class ClosedRoundFiguresCache {
           counts: {},
           comments: [],
           groups: [],
+          mergedTeams: [],
           participation: participationOf(participation.get(id)),
         },
       });
     }
+    for (const m of merged) out.get(m.roundId)!.figures.mergedTeams.push(m.teamId);
     const groupOf = new Map<string, ClosedRoundGroup>();
     const groupKey = (roundId: string, teamId: string | null) => `${roundId}/${teamId ?? ''}`;
     for (const size of sizes) {

@@ -1,3 +1,4 @@
+import { BallotBoxService } from './ballot-box.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FocusModule } from '../focus/focus.module';
@@ -42,6 +43,7 @@ import { SurveysService } from './surveys.service';
     SurveysRepository,
     RoundsRepository,
     ResponsesRepository,
+    BallotBoxService,
     ClosedRoundFiguresCache,
     AnsweredJobsBatcher,
     SurveysService,

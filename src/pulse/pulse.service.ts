@@ -58,7 +58,16 @@ export class PulseService {
   }
 
   async round(p: Principal, id: string): Promise<RoundDto> {
-    const [dto] = await this.roundDtos([await this.rounds.get(p.workspaceId, id)]);
+    const round = await this.rounds.get(p.workspaceId, id);
+    if (p.role === 'lead') {
+      // A lead sees their own team's participation, never the workspace's.
+      return toRoundDto(
+        round,
+        (await this.rounds.teamParticipation([round.id], p.teamId)).get(round.id)!,
+        await this.rounds.effectiveK(round),
+      );
+    }
+    const [dto] = await this.roundDtos([round]);
     return dto;
   }
 

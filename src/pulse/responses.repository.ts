@@ -1,16 +1,20 @@
 /**
- * Response content: what was answered, with the round and a team snapshot only. No column here
- * identifies a person, and no read here touches participation; the one write that does
- * (`claimAndRecord`: whether someone answered, and what, in one atomic statement) returns
- * neither ids nor content. Aggregates (tallies and group sizes) are computed once when a round
- * closes; results read only those and comments.
+ * Response content. While a round is open, content exists only as sealed ballots (`ballots`:
+ * random id, round, ciphertext), written in the same transaction as the participation claim but
+ * by a statement of its own, so no statement ever carries a Slack id beside a ballot, and none
+ * carries a plaintext answer. At close the ballots are opened (RoundsService), and what this
+ * repository writes then — `responses`, `answers` with fresh random ids in random order, the
+ * tallies and group sizes — carries only the round and a publishable team. No read here touches
+ * participation, and nothing returned names what was written by whom.
  */
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Coalescer } from '../common/coalescer';
 import { sqlState } from '../database/sql-state';
 import { TEXT_ANSWERED_KEY } from './results/pulse-statistics';
+import type { BallotContent } from './sealing/ballot-codec';
 
 export interface AnswerInput {
   questionId: string;
@@ -22,22 +26,44 @@ export interface AnswerInput {
 
 export type ResponseClaim = 'claimed' | 'already_answered' | 'not_invited' | 'closed';
 
-interface AnswerToRecord {
+export interface BallotToCast {
   workspaceId: string;
   slackUserId: string;
   roundId: string;
-  answers: AnswerInput[];
+  /**
+   * Seals the response with the claimant's team snapshot, for the ballot row `ballotId`. Called
+   * inside the write's transaction, once the claim is known to hold.
+   */
+  seal(teamId: string | null, ballotId: string): Buffer;
 }
 
-/** Answers written by one statement at most (a round's wave of answers shares a few). */
+/** Ballots written by one statement at most (a round's wave of answers shares a few). */
 const ANSWER_BATCH = 100;
+/** Rows per statement when a closing round's responses are written. */
+const OPENED_CHUNK = 5000;
 
 /**
  * A failure that one answer of a batch can cause (SQLSTATE classes 22 data exception and 23
  * integrity constraint): the batch is then written answer by answer.
  */
 function isDataError(err: unknown): boolean {
-  return /^2[23]/.test(sqlState(err) ?? '');
+  return err instanceof BallotNotSealed || /^2[23]/.test(sqlState(err) ?? '');
+}
+
+/** One answer of a batch could not be sealed (its content does not fit the round). */
+class BallotNotSealed extends Error {
+  constructor(cause: unknown) {
+    super(`the ballot could not be sealed: ${(cause as Error).message}`);
+    this.name = 'BallotNotSealed';
+  }
+}
+
+function sealOne(ballot: BallotToCast, teamId: string | null, ballotId: string): Buffer {
+  try {
+    return ballot.seal(teamId, ballotId);
+  } catch (err) {
+    throw new BallotNotSealed(err);
+  }
 }
 
 export interface TallyRow {
@@ -59,29 +85,23 @@ export class ResponsesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * The whole write of an answer, as one statement (atomic without BEGIN/COMMIT): the person
+   * The whole write of an answer, in one transaction of two statements. The claim: the person
    * found by Slack user id; a share lock on the round while it is open — so a close waits for
    * answers in flight, and an answer arriving after a close sees it and lands nowhere; the
-   * person's participation flag flipped once; then the response and its answers, under a fresh
-   * random id, with the person's team as a snapshot. Answers arriving together share one
-   * statement (Coalescer: one round trip and one commit for many people answering a round),
-   * each with its own outcome; a batch that fails on one answer's data is written answer by
-   * answer. Within a batch, rows go in the order of their random ids, not of arrival; the flags
-   * and contents of a batch share its transaction id until close rewrites them (`reshuffle`).
-   * It returns who answered (for the DM update) and what happened, never an id of what was
-   * written.
+   * person's participation flag flipped once. Then the ballot: sealed by the caller with the
+   * team the claim returned, written under a fresh random id by a statement that holds only
+   * ballot ids, round ids and ciphertexts. Answers arriving together share both statements
+   * (Coalescer: a few round trips and one commit for many people answering a round), each with
+   * its own outcome; a batch that fails on one answer's data is written answer by answer.
+   * Ballots go in the order of their random ids, not of arrival. It returns who answered (for
+   * the DM update) and what happened, never an id of what was written.
    */
-  claimAndRecord(
-    workspaceId: string,
-    slackUserId: string,
-    roundId: string,
-    answers: AnswerInput[],
-  ): Promise<{ claim: ResponseClaim; personId: string | null }> {
-    return this.answerBatches.submit({ workspaceId, slackUserId, roundId, answers });
+  claimAndCast(ballot: BallotToCast): Promise<{ claim: ResponseClaim; personId: string | null }> {
+    return this.answerBatches.submit(ballot);
   }
 
   private readonly answerBatches = new Coalescer<
-    AnswerToRecord,
+    BallotToCast,
     { claim: ResponseClaim; personId: string | null }
   >((batch) => this.recordBatch(batch), {
     maxBatch: ANSWER_BATCH,
@@ -90,80 +110,172 @@ export class ResponsesRepository {
     isolate: isDataError,
   });
 
-  private async recordBatch(
-    batch: AnswerToRecord[],
+  private recordBatch(
+    batch: BallotToCast[],
   ): Promise<{ claim: ResponseClaim; personId: string | null }[]> {
-    const contents = batch.flatMap((item, i) => item.answers.map((a) => ({ idx: i + 1, ...a })));
-    const rows: {
-      idx: string;
-      person_id: string | null;
-      open: boolean;
-      claimed: boolean;
-      invited: boolean;
-    }[] = await this.dataSource.query(
-      `WITH input AS MATERIALIZED (
-         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[])
-           WITH ORDINALITY AS t(workspace_id, slack_user_id, round_id, idx)
-       ), person AS MATERIALIZED (
-         SELECT input.idx, p.id, p.team_id FROM input
-           JOIN people p ON p.workspace_id = input.workspace_id AND p.slack_user_id = input.slack_user_id
-       ), open_round AS MATERIALIZED (
-         SELECT id, workspace_id FROM rounds
-          WHERE id = ANY($3::uuid[]) AND status = 'open' FOR SHARE
-       ), claim AS (
-         UPDATE round_invitations i SET responded = true
-           FROM input
-           JOIN person ON person.idx = input.idx
-           JOIN open_round r ON r.id = input.round_id AND r.workspace_id = input.workspace_id
-          WHERE i.round_id = input.round_id AND i.person_id = person.id AND NOT i.responded
-         RETURNING input.idx, i.round_id, person.team_id
-       ), claimed AS MATERIALIZED (
-         SELECT idx, round_id, team_id, gen_random_uuid() AS response_id FROM claim
-       ), response AS (
-         INSERT INTO responses (id, round_id, team_id)
-         SELECT response_id, round_id, team_id FROM claimed ORDER BY response_id
-       ), content AS (
-         INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
-         SELECT c.response_id, c.round_id, c.team_id, a.q, a.v, a.c
-           FROM claimed c
-           JOIN unnest($4::int[], $5::varchar[], $6::varchar[], $7::text[]) AS a(idx, q, v, c)
-             ON a.idx = c.idx
-          ORDER BY c.response_id
-       )
-       SELECT input.idx, person.id AS person_id,
-              EXISTS (SELECT 1 FROM open_round r
-                       WHERE r.id = input.round_id AND r.workspace_id = input.workspace_id) AS open,
-              EXISTS (SELECT 1 FROM claimed WHERE claimed.idx = input.idx) AS claimed,
-              EXISTS (SELECT 1 FROM round_invitations i
-                       WHERE i.round_id = input.round_id AND i.person_id = person.id) AS invited
-         FROM input LEFT JOIN person ON person.idx = input.idx`,
-      [
-        batch.map((b) => b.workspaceId),
-        batch.map((b) => b.slackUserId),
-        batch.map((b) => b.roundId),
-        contents.map((a) => a.idx),
-        contents.map((a) => a.questionId),
-        contents.map((a) => a.value ?? null),
-        contents.map((a) => a.comment ?? null),
-      ],
-    );
-    const byIdx = new Map(rows.map((row) => [Number(row.idx), row]));
-    return batch.map((_, i) => {
-      const row = byIdx.get(i + 1)!;
-      const claim: ResponseClaim =
-        !row.person_id || !row.invited
-          ? 'not_invited'
-          : !row.open
-            ? 'closed'
-            : row.claimed
-              ? 'claimed'
-              : 'already_answered';
-      return { claim, personId: row.person_id };
+    return this.dataSource.transaction(async (m) => {
+      const rows: {
+        idx: string;
+        person_id: string | null;
+        team_id: string | null;
+        open: boolean;
+        claimed: boolean;
+        invited: boolean;
+      }[] = await m.query(
+        `WITH input AS MATERIALIZED (
+           SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[])
+             WITH ORDINALITY AS t(workspace_id, slack_user_id, round_id, idx)
+         ), person AS MATERIALIZED (
+           SELECT input.idx, p.id, p.team_id FROM input
+             JOIN people p ON p.workspace_id = input.workspace_id AND p.slack_user_id = input.slack_user_id
+         ), open_round AS MATERIALIZED (
+           SELECT id, workspace_id FROM rounds
+            WHERE id = ANY($3::uuid[]) AND status = 'open' FOR SHARE
+         ), claim AS (
+           UPDATE round_invitations i SET responded = true
+             FROM input
+             JOIN person ON person.idx = input.idx
+             JOIN open_round r ON r.id = input.round_id AND r.workspace_id = input.workspace_id
+            WHERE i.round_id = input.round_id AND i.person_id = person.id AND NOT i.responded
+           RETURNING input.idx
+         )
+         SELECT input.idx, person.id AS person_id, person.team_id,
+                EXISTS (SELECT 1 FROM open_round r
+                         WHERE r.id = input.round_id AND r.workspace_id = input.workspace_id) AS open,
+                EXISTS (SELECT 1 FROM claim WHERE claim.idx = input.idx) AS claimed,
+                EXISTS (SELECT 1 FROM round_invitations i
+                         WHERE i.round_id = input.round_id AND i.person_id = person.id) AS invited
+           FROM input LEFT JOIN person ON person.idx = input.idx`,
+        [
+          batch.map((b) => b.workspaceId),
+          batch.map((b) => b.slackUserId),
+          batch.map((b) => b.roundId),
+        ],
+      );
+      const byIdx = new Map(rows.map((row) => [Number(row.idx), row]));
+      const ballots = batch
+        .map((item, i) => ({ item, row: byIdx.get(i + 1)! }))
+        .filter(({ row }) => row.claimed)
+        .map(({ item, row }) => {
+          const id = randomUUID();
+          return { id, roundId: item.roundId, sealed: sealOne(item, row.team_id, id) };
+        })
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      if (ballots.length > 0) {
+        await m.query(
+          `INSERT INTO ballots (id, round_id, sealed)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bytea[])`,
+          [ballots.map((b) => b.id), ballots.map((b) => b.roundId), ballots.map((b) => b.sealed)],
+        );
+      }
+      return batch.map((_, i) => {
+        const row = byIdx.get(i + 1)!;
+        const claim: ResponseClaim =
+          !row.person_id || !row.invited
+            ? 'not_invited'
+            : !row.open
+              ? 'closed'
+              : row.claimed
+                ? 'claimed'
+                : 'already_answered';
+        return { claim, personId: row.person_id };
+      });
     });
   }
 
+  /** A closing round's sealed ballots (in the closing transaction). */
+  async ballotsOf(m: EntityManager, roundId: string): Promise<{ id: string; sealed: Buffer }[]> {
+    return m.query(`SELECT id, sealed FROM ballots WHERE round_id = $1`, [roundId]);
+  }
+
+  async deleteBallots(m: EntityManager, roundId: string): Promise<void> {
+    await m.query(`DELETE FROM ballots WHERE round_id = $1`, [roundId]);
+  }
+
+  /**
+   * Responses written in plaintext by the release before sealed ballots, for a round still open
+   * when it was upgraded: read and deleted, so the close writes them again like opened ballots.
+   */
+  async takeUnsealed(m: EntityManager, roundId: string): Promise<BallotContent[]> {
+    const rows: {
+      response_id: string;
+      team_id: string | null;
+      question_id: string | null;
+      value: string | null;
+      comment: string | null;
+    }[] = await m.query(
+      `SELECT r.id AS response_id, r.team_id, a.question_id, a.value, a.comment
+         FROM responses r LEFT JOIN answers a ON a.response_id = r.id
+        WHERE r.round_id = $1`,
+      [roundId],
+    );
+    if (rows.length === 0) return [];
+    const byResponse = new Map<string, BallotContent>();
+    for (const row of rows) {
+      let response = byResponse.get(row.response_id);
+      if (!response) {
+        response = { teamId: row.team_id, answers: [] };
+        byResponse.set(row.response_id, response);
+      }
+      if (row.question_id) {
+        response.answers.push({
+          questionId: row.question_id,
+          ...(row.value !== null ? { value: row.value } : {}),
+          ...(row.comment !== null ? { comment: row.comment } : {}),
+        });
+      }
+    }
+    await m.query(`DELETE FROM responses WHERE round_id = $1`, [roundId]);
+    return [...byResponse.values()];
+  }
+
+  /**
+   * A closing round's opened responses, in the order given (the caller shuffles), each under a
+   * fresh random id with its publishable team; then the round's aggregates, computed once.
+   */
+  async writeOpened(
+    m: EntityManager,
+    roundId: string,
+    responses: BallotContent[],
+    mergedTeams: (string | null)[],
+  ): Promise<void> {
+    if (mergedTeams.length > 0) {
+      await m.query(
+        `INSERT INTO round_merged_teams (round_id, team_id) SELECT $1, unnest($2::uuid[])`,
+        [roundId, mergedTeams],
+      );
+    }
+    for (let i = 0; i < responses.length; i += OPENED_CHUNK) {
+      const part = responses.slice(i, i + OPENED_CHUNK).map((r) => ({ id: randomUUID(), ...r }));
+      await m.query(
+        `INSERT INTO responses (id, round_id, team_id)
+         SELECT id, $1, team_id FROM unnest($2::uuid[], $3::uuid[]) AS t(id, team_id)`,
+        [roundId, part.map((r) => r.id), part.map((r) => r.teamId)],
+      );
+      const answers = part.flatMap((r) =>
+        r.answers.map((a) => ({ ...a, responseId: r.id, teamId: r.teamId })),
+      );
+      if (answers.length === 0) continue;
+      await m.query(
+        `INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
+         SELECT response_id, $1, team_id, question_id, value, comment
+           FROM unnest($2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::text[])
+             AS t(response_id, team_id, question_id, value, comment)`,
+        [
+          roundId,
+          answers.map((a) => a.responseId),
+          answers.map((a) => a.teamId),
+          answers.map((a) => a.questionId),
+          answers.map((a) => a.value ?? null),
+          answers.map((a) => a.comment ?? null),
+        ],
+      );
+    }
+    await this.tally(m, roundId);
+  }
+
   /** Computes the round's aggregates once, at close. */
-  async tally(manager: EntityManager, roundId: string): Promise<void> {
+  private async tally(manager: EntityManager, roundId: string): Promise<void> {
     await manager.query(
       `INSERT INTO round_group_sizes (round_id, team_id, respondents)
        SELECT round_id, team_id, count(*) FROM responses WHERE round_id = $1 GROUP BY round_id, team_id`,
@@ -176,42 +288,6 @@ export class ResponsesRepository {
         GROUP BY round_id, team_id, question_id, COALESCE(value, $2)`,
       [roundId, TEXT_ANSWERED_KEY],
     );
-  }
-
-  /**
-   * At close, rewrites the round's responses and answers under fresh random ids, in random
-   * physical order, in the closing transaction. Afterwards neither their transaction ids (xmin)
-   * nor their storage order (ctid) replay who answered when; the answered-DM jobs, which name
-   * the person and carry a time, are deleted too.
-   */
-  async reshuffle(manager: EntityManager, roundId: string): Promise<void> {
-    await manager.query(
-      `CREATE TEMP TABLE reshuffled_responses ON COMMIT DROP AS
-         SELECT id AS old_id, gen_random_uuid() AS new_id, team_id FROM responses WHERE round_id = $1`,
-      [roundId],
-    );
-    await manager.query(
-      `CREATE TEMP TABLE reshuffled_answers ON COMMIT DROP AS
-         SELECT r.new_id, a.team_id, a.question_id, a.value, a.comment
-           FROM answers a JOIN reshuffled_responses r ON r.old_id = a.response_id
-          WHERE a.round_id = $1`,
-      // The round's answers by index, not every answer ever written joined to a temp table
-      // the planner knows nothing about.
-      [roundId],
-    );
-    await manager.query(`DELETE FROM responses WHERE round_id = $1`, [roundId]);
-    await manager.query(
-      `INSERT INTO responses (id, round_id, team_id)
-       SELECT new_id, $1, team_id FROM reshuffled_responses ORDER BY random()`,
-      [roundId],
-    );
-    await manager.query(
-      `INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
-       SELECT new_id, $1, team_id, question_id, value, comment FROM reshuffled_answers ORDER BY random()`,
-      [roundId],
-    );
-    await manager.query(`DROP TABLE reshuffled_answers`);
-    await manager.query(`DROP TABLE reshuffled_responses`);
   }
 
   async tallies(roundIds: string[]): Promise<TallyRow[]> {
@@ -233,6 +309,16 @@ export class ResponsesRepository {
       value: r.value,
       n: r.n,
     }));
+  }
+
+  /** Teams each round stored merged at close (null: "no team"). */
+  async mergedTeams(roundIds: string[]): Promise<{ roundId: string; teamId: string | null }[]> {
+    if (roundIds.length === 0) return [];
+    const rows: { round_id: string; team_id: string | null }[] = await this.dataSource.query(
+      `SELECT round_id, team_id FROM round_merged_teams WHERE round_id = ANY($1::uuid[])`,
+      [roundIds],
+    );
+    return rows.map((r) => ({ roundId: r.round_id, teamId: r.team_id }));
   }
 
   async groupSizes(roundIds: string[]): Promise<GroupSizeRow[]> {

@@ -1,11 +1,14 @@
 /**
- * Recording an answer. Participation (whether) and content (what) are written in one atomic
- * statement, in separate tables that nothing joins; a second answer by the same person to the
- * same round is refused. The DM is updated afterwards, by a job queued after that write.
+ * Recording an answer. Participation (whether) and content (what) are written in one
+ * transaction, in separate tables that nothing joins; the content only as a ballot sealed here,
+ * in the process, under the round's own key (docs/anonymity.md). A second answer by the same
+ * person to the same round is refused. The DM is updated afterwards, by a job queued after that
+ * write.
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
+import { KeyRing } from '../common/key-ring';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RoundEntity } from './entities/round.entity';
 import { AnsweredJobsBatcher } from './answered-jobs.batcher';
@@ -13,6 +16,8 @@ import type { QuestionDef } from './pulse.types';
 import { possibleValues } from './results/pulse-statistics';
 import { AnswerInput, ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
+import { COMMENT_MAX_CHARS, encodeBallot } from './sealing/ballot-codec';
+import { newRoundKey, sealBallot, unwrapRoundKey } from './sealing/ballot-seal';
 
 /** What answering needs of a round; fixed once the round opens, except whether it is closed. */
 export interface AnswerableRound {
@@ -23,6 +28,8 @@ export interface AnswerableRound {
   /** Closed when it was read; an open copy may be stale, so the write checks again. */
   closed: boolean;
   title: string;
+  /** The round's data key, unwrapped (null once closed): it seals this round's ballots. */
+  ballotKey: Buffer | null;
 }
 
 export type SubmitOutcome =
@@ -34,7 +41,8 @@ const ANSWERABLE_ROUND_TTL_MS = 60_000;
 /** Rounds open at once are few; past this many the copies are simply dropped. */
 const ANSWERABLE_ROUNDS_KEPT = 1000;
 
-export const COMMENT_MAX_LENGTH = 1000;
+/** Characters as Slack counts them in a modal (code points, so an emoji is one). */
+export const COMMENT_MAX_LENGTH = COMMENT_MAX_CHARS;
 
 export interface InvitationView {
   round: RoundEntity;
@@ -58,6 +66,7 @@ export class ResponsesService {
     private readonly workspaces: WorkspacesService,
     private readonly answeredJobs: AnsweredJobsBatcher,
     private readonly clock: Clock,
+    private readonly ring: KeyRing,
   ) {}
 
   /** A round as its invitee sees it (to render the modal); null when they were not invited. */
@@ -97,13 +106,23 @@ export class ResponsesService {
     }
     const found = await this.rounds.findWithSurveyTitle(workspace.id, roundId);
     if (!found) return null;
+    const closed = found.round.status === 'closed';
+    // A round opened before sealed ballots gets its key on its first answer.
+    const wrapped = closed
+      ? null
+      : (found.ballotKey ??
+        (await this.rounds.ensureBallotKey(
+          found.round.id,
+          () => newRoundKey(this.ring, found.round.id).wrapped,
+        )));
     const answerable: AnswerableRound = {
       id: found.round.id,
       workspaceId: workspace.id,
       questions: found.round.questions,
       closesAt: found.round.closesAt,
-      closed: found.round.status === 'closed',
+      closed: closed || !wrapped,
       title: found.surveyTitle,
+      ballotKey: wrapped ? unwrapRoundKey(this.ring, found.round.id, wrapped) : null,
     };
     if (this.answerable.size >= ANSWERABLE_ROUNDS_KEPT) this.answerable.clear();
     this.answerable.set(roundId, { round: answerable, until: now + ANSWERABLE_ROUND_TTL_MS });
@@ -131,14 +150,18 @@ export class ResponsesService {
     slackUserId: string,
     given: { questionId: string; value: string }[],
   ): Promise<SubmitOutcome> {
-    if (round.closed || round.closesAt <= this.clock.now()) return { status: 'closed', round };
+    if (round.closed || !round.ballotKey || round.closesAt <= this.clock.now()) {
+      return { status: 'closed', round };
+    }
     const answers = validateAnswers(round.questions, given);
-    const { claim, personId } = await this.responses.claimAndRecord(
-      round.workspaceId,
+    const key = round.ballotKey;
+    const { claim, personId } = await this.responses.claimAndCast({
+      workspaceId: round.workspaceId,
       slackUserId,
-      round.id,
-      answers,
-    );
+      roundId: round.id,
+      seal: (teamId, ballotId) =>
+        sealBallot(key, round.id, ballotId, encodeBallot(round.questions, { teamId, answers })),
+    });
     if (claim === 'not_invited' || !personId) return { status: 'not_invited' };
     if (claim === 'closed') return { status: 'closed', round };
     if (claim === 'already_answered') return { status: 'already_answered', round };
@@ -170,7 +193,7 @@ export function validateAnswers(
     byId.delete(question.id);
     if (question.kind === 'text') {
       const comment = value?.trim();
-      if (comment && comment.length > COMMENT_MAX_LENGTH) {
+      if (comment && [...comment].length > COMMENT_MAX_LENGTH) {
         throw new DomainError(
           'validation_failed',
           `The comment is longer than ${COMMENT_MAX_LENGTH} characters`,

@@ -21,11 +21,25 @@ import {
   shuffle,
 } from './results/round-results';
 import { Participation, RoundsService } from './rounds.service';
+import { MERGED_TEAM_ID } from './sealing/publishable-groups';
 import { PulseNotifier } from './slack/pulse.notifier';
 import { SurveysService } from './surveys.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
 export const NO_TEAM_KEY = 'no-team';
+/** The group every team that was not publishable at close is stored in (publishable-groups.ts). */
+export const MERGED_GROUP_KEY = 'merged';
+export const MERGED_GROUP_NAME = 'Smaller teams, merged';
+
+/** A stored group's key and name as results show them. */
+function groupLabel(
+  teamId: string | null,
+  names: Map<string, string>,
+): { key: string; name: string } {
+  if (teamId === MERGED_TEAM_ID) return { key: MERGED_GROUP_KEY, name: MERGED_GROUP_NAME };
+  if (!teamId) return { key: NO_TEAM_KEY, name: 'No team' };
+  return { key: teamId, name: names.get(teamId) ?? 'Former team' };
+}
 /** Built results kept (per round, view, k and team names): a year of weekly rounds, both views, twice over. */
 const BUILT_RESULTS_KEPT = 256;
 /** Serialized trends kept, in bytes of JSON: a year of weekly rounds by team is ~2.5 MB. */
@@ -132,6 +146,7 @@ export class ResultsService {
     );
     const lead = principal.role === 'lead';
     const view = lead ? `lead:${principal.teamId ?? ''}` : (groupBy ?? 'overall');
+    const teamParticipation = lead ? await this.leadParticipation(principal, rounds) : undefined;
     const key = JSON.stringify([
       survey.id,
       survey.title,
@@ -139,6 +154,8 @@ export class ResultsService {
       settings.anonymityThreshold,
       rounds.map((r) => [r.id, r.k]),
       lead || groupBy === 'team' ? [...names] : [],
+      // A lead's participation is their team's as it is now: part of what the body says.
+      teamParticipation ? [...teamParticipation] : [],
     ]);
     const hit = this.trendsBodies.get(key);
     if (hit) {
@@ -152,9 +169,16 @@ export class ResultsService {
       JSON.stringify({
         surveyId: survey.id,
         title: survey.title,
-        rounds: this.published(principal, rounds, groupBy, false, figures, names, settings).map(
-          withoutComments,
-        ),
+        rounds: this.published(
+          principal,
+          rounds,
+          groupBy,
+          false,
+          figures,
+          names,
+          settings,
+          teamParticipation,
+        ).map(withoutComments),
       }),
     );
     const serialized = {
@@ -216,12 +240,33 @@ export class ResultsService {
     rounds: RoundEntity[],
     groupBy: GroupBy,
   ): Promise<PublishedRound[]> {
-    const [figures, names, settings] = await Promise.all([
+    const [figures, names, settings, teamParticipation] = await Promise.all([
       this.figures.of(rounds),
       this.teams.namesIn(principal.workspaceId),
       this.workspaces.getSettings(principal.workspaceId),
+      principal.role === 'lead' ? this.leadParticipation(principal, rounds) : undefined,
     ]);
-    return this.published(principal, rounds, groupBy, true, figures, names, settings);
+    return this.published(
+      principal,
+      rounds,
+      groupBy,
+      true,
+      figures,
+      names,
+      settings,
+      teamParticipation,
+    );
+  }
+
+  /** A lead sees participation of their own team only, never the workspace's. */
+  private leadParticipation(
+    principal: Principal,
+    rounds: RoundEntity[],
+  ): Promise<Map<string, Participation>> {
+    return this.rounds.teamParticipation(
+      rounds.map((r) => r.id),
+      principal.teamId,
+    );
   }
 
   private published(
@@ -232,6 +277,7 @@ export class ResultsService {
     figures: Map<string, ClosedRoundFigures>,
     names: Map<string, string>,
     settings: { anonymityThreshold: number },
+    teamParticipation?: Map<string, Participation>,
   ): PublishedRound[] {
     const lead = principal.role === 'lead';
     const view = lead ? 'team' : groupBy;
@@ -249,7 +295,7 @@ export class ResultsService {
         status: 'closed',
         openedAt: round.openedAt.toISOString(),
         closedAt: round.closedAt!.toISOString(),
-        participation: roundFigures.participation,
+        participation: teamParticipation?.get(round.id) ?? roundFigures.participation,
       };
       out.push(lead ? this.onlyTeam(published, principal.teamId) : published);
     }
@@ -322,8 +368,10 @@ export class ResultsService {
       groups:
         groupBy === 'team'
           ? figures.groups.map((g) => ({
-              key: g.teamId ?? NO_TEAM_KEY,
-              name: g.teamId ? (names.get(g.teamId) ?? 'Former team') : 'No team',
+              ...groupLabel(g.teamId, names),
+              ...(g.teamId === MERGED_TEAM_ID
+                ? { shownAs: figures.mergedTeams.map((teamId) => groupLabel(teamId, names)) }
+                : {}),
               respondents: g.respondents,
               counts: g.counts,
               comments: withComments ? g.comments : [],

@@ -66,6 +66,7 @@ interface RoundRow {
   invited: number | null;
   responded: number | null;
   reminder_sent_at: Date | null;
+  invalid_ballots: number;
 }
 
 const toRound = (r: RoundRow): RoundEntity =>
@@ -83,6 +84,7 @@ const toRound = (r: RoundRow): RoundEntity =>
     invited: r.invited,
     responded: r.responded,
     reminderSentAt: r.reminder_sent_at,
+    invalidBallots: r.invalid_ballots,
   });
 
 @Injectable()
@@ -91,7 +93,10 @@ export class RoundsRepository {
 
   insert(
     manager: EntityManager,
-    values: Omit<RoundEntity, 'id' | 'closedAt' | 'reminderSentAt' | 'invited' | 'responded'>,
+    values: Omit<
+      RoundEntity,
+      'id' | 'closedAt' | 'reminderSentAt' | 'invited' | 'responded' | 'invalidBallots'
+    >,
   ): Promise<RoundEntity> {
     return manager.save(
       manager.create(RoundEntity, {
@@ -100,8 +105,54 @@ export class RoundsRepository {
         reminderSentAt: null,
         invited: null,
         responded: null,
+        invalidBallots: 0,
       }),
     );
+  }
+
+  /** The round's data key, wrapped by the key ring (sealing/ballot-seal.ts). */
+  async setBallotKey(manager: EntityManager, id: string, wrapped: string): Promise<void> {
+    await manager.query(`UPDATE rounds SET ballot_key = $2 WHERE id = $1`, [id, wrapped]);
+  }
+
+  /**
+   * An open round's wrapped key, storing `create()`'s when it has none (a round opened before
+   * sealed ballots); null when the round is closed or does not exist. Two replicas racing keep
+   * the first key written.
+   */
+  async ensureBallotKey(id: string, create: () => string): Promise<string | null> {
+    const [row]: { ballot_key: string | null; status: string }[] = await this.repo.query(
+      `SELECT ballot_key, status FROM rounds WHERE id = $1`,
+      [id],
+    );
+    if (!row || row.status !== 'open') return null;
+    if (row.ballot_key) return row.ballot_key;
+    await this.repo.query(
+      `UPDATE rounds SET ballot_key = $2 WHERE id = $1 AND status = 'open' AND ballot_key IS NULL`,
+      [id, create()],
+    );
+    return this.ensureBallotKey(id, create);
+  }
+
+  /** Open rounds' wrapped keys (for re-wrapping under a new ENCRYPTION_KEY). */
+  async wrappedKeys(): Promise<{ id: string; wrapped: string }[]> {
+    const rows: { id: string; ballot_key: string }[] = await this.repo.query(
+      `SELECT id, ballot_key FROM rounds WHERE ballot_key IS NOT NULL`,
+    );
+    return rows.map((r) => ({ id: r.id, wrapped: r.ballot_key }));
+  }
+
+  /** Replaces a wrapped key unless it changed meanwhile (closed, or re-wrapped by a replica). */
+  async replaceBallotKey(id: string, from: string, to: string): Promise<void> {
+    await this.repo.query(`UPDATE rounds SET ballot_key = $3 WHERE id = $1 AND ballot_key = $2`, [
+      id,
+      from,
+      to,
+    ]);
+  }
+
+  async recordInvalidBallots(manager: EntityManager, id: string, count: number): Promise<void> {
+    await manager.query(`UPDATE rounds SET invalid_ballots = $2 WHERE id = $1`, [id, count]);
   }
 
   findById(id: string): Promise<RoundEntity | null> {
@@ -134,17 +185,28 @@ export class RoundsRepository {
     return qb.getMany();
   }
 
-  /** Open → closed exactly once, freezing participation; false when it was already closed. */
-  async markClosed(manager: EntityManager, id: string, at: Date): Promise<boolean> {
-    const rows = await updateReturning(
+  /**
+   * Open → closed exactly once, freezing participation and destroying the round's wrapped key;
+   * returns the key as it was (for the closing transaction to open the ballots with), or null
+   * when the round was already closed. Waits for answers in flight (their share lock).
+   */
+  async markClosed(
+    manager: EntityManager,
+    id: string,
+    at: Date,
+  ): Promise<{ ballotKey: string | null } | null> {
+    const rows = await updateReturning<{ ballot_key: string | null }>(
       manager,
-      `UPDATE rounds r SET status = 'closed', closed_at = $2,
+      `WITH before AS (
+         SELECT id, ballot_key FROM rounds WHERE id = $1 AND status = 'open' FOR UPDATE
+       )
+       UPDATE rounds r SET status = 'closed', closed_at = $2, ballot_key = NULL,
               invited = (SELECT count(*) FROM round_invitations i WHERE i.round_id = r.id),
               responded = (SELECT count(*) FROM round_invitations i WHERE i.round_id = r.id AND i.responded)
-        WHERE r.id = $1 AND r.status = 'open' RETURNING r.id`,
+         FROM before WHERE r.id = before.id RETURNING before.ballot_key`,
       [id, at],
     );
-    return rows.length === 1;
+    return rows.length === 1 ? { ballotKey: rows[0].ballot_key } : null;
   }
 
   /** The one reminder of a round; false when it was already sent or the round is closed. */
@@ -174,7 +236,10 @@ export class RoundsRepository {
     }
   }
 
-  /** See ResponsesRepository.reshuffle: participation rows rewritten in the same closing transaction. */
+  /**
+   * Participation rows rewritten in the closing transaction: their transaction id (xmin) no
+   * longer matches the ballots' dead rows that were written with them.
+   */
   async restampParticipation(manager: EntityManager, roundId: string): Promise<void> {
     await manager.query(`UPDATE round_invitations SET responded = responded WHERE round_id = $1`, [
       roundId,
@@ -222,15 +287,22 @@ export class RoundsRepository {
   async findWithSurveyTitle(
     workspaceId: string,
     roundId: string,
-  ): Promise<{ round: RoundEntity; surveyTitle: string } | null> {
+  ): Promise<{ round: RoundEntity; surveyTitle: string; ballotKey: string | null } | null> {
     if (!UUID.test(roundId)) return null;
-    const rows: (RoundRow & { survey_title: string })[] = await this.repo.query(
-      `SELECT r.*, s.title AS survey_title
+    const rows: (RoundRow & { survey_title: string; ballot_key: string | null })[] =
+      await this.repo.query(
+        `SELECT r.*, s.title AS survey_title
          FROM rounds r JOIN surveys s ON s.id = r.survey_id AND s.workspace_id = $1
         WHERE r.id = $2 AND r.workspace_id = $1`,
-      [workspaceId, roundId],
-    );
-    return rows[0] ? { round: toRound(rows[0]), surveyTitle: rows[0].survey_title } : null;
+        [workspaceId, roundId],
+      );
+    return rows[0]
+      ? {
+          round: toRound(rows[0]),
+          surveyTitle: rows[0].survey_title,
+          ballotKey: rows[0].ballot_key,
+        }
+      : null;
   }
 
   async findInvitation(roundId: string, personId: string): Promise<Invitation | null> {
@@ -287,6 +359,23 @@ export class RoundsRepository {
         WHERE i.round_id = ANY($1::uuid[]) AND r.invited IS NULL
         GROUP BY i.round_id`,
       [roundIds],
+    );
+    return new Map(rows.map((r) => [r.round_id, { invited: r.invited, responded: r.responded }]));
+  }
+
+  /** Participation of a team's current members in rounds, by round id (absent: nobody). */
+  async teamParticipation(
+    roundIds: string[],
+    teamId: string,
+  ): Promise<Map<string, { invited: number; responded: number }>> {
+    if (roundIds.length === 0) return new Map();
+    const rows: { round_id: string; invited: number; responded: number }[] = await this.repo.query(
+      `SELECT i.round_id, count(*)::int AS invited,
+              (count(*) FILTER (WHERE i.responded))::int AS responded
+         FROM round_invitations i JOIN people p ON p.id = i.person_id
+        WHERE i.round_id = ANY($1::uuid[]) AND p.team_id = $2
+        GROUP BY i.round_id`,
+      [roundIds, teamId],
     );
     return new Map(rows.map((r) => [r.round_id, { invited: r.invited, responded: r.responded }]));
   }

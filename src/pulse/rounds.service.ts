@@ -16,7 +16,7 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { RoundEntity } from './entities/round.entity';
 import { SurveyEntity } from './entities/survey.entity';
 import { PULSE_QUEUES, RoundJob, RoundPersonJob } from './pulse.queues';
-import { ResponsesRepository } from './responses.repository';
+import { BallotBoxService } from './ballot-box.service';
 import { pickRoundQuestions } from './rotation';
 import { RoundsRepository } from './rounds.repository';
 import { PulseNotifier } from './slack/pulse.notifier';
@@ -52,7 +52,7 @@ export class RoundsService {
   constructor(
     private readonly rounds: RoundsRepository,
     private readonly surveys: SurveysRepository,
-    private readonly responses: ResponsesRepository,
+    private readonly ballotBox: BallotBoxService,
     private readonly people: PeopleService,
     private readonly workspaces: WorkspacesService,
     private readonly jobs: JobsService,
@@ -82,6 +82,17 @@ export class RoundsService {
 
   async participation(roundIds: string[]): Promise<Map<string, Participation>> {
     const counts = await this.rounds.participation(roundIds);
+    return new Map(roundIds.map((id) => [id, participationOf(counts.get(id))]));
+  }
+
+  /** Participation of one team (its members now), live: what a team lead may see. */
+  async teamParticipation(
+    roundIds: string[],
+    teamId: string | null,
+  ): Promise<Map<string, Participation>> {
+    const counts = teamId
+      ? await this.rounds.teamParticipation(roundIds, teamId)
+      : new Map<string, { invited: number; responded: number }>();
     return new Map(roundIds.map((id) => [id, participationOf(counts.get(id))]));
   }
 
@@ -145,6 +156,7 @@ export class RoundsService {
         openedAt: plan.openedAt,
         closesAt: new Date(lastDelivery + survey.windowHours * 3_600_000),
       });
+      await this.ballotBox.keyNewRound(m, round.id);
       await this.rounds.invite(m, round.id, deliveries);
       await this.jobs.sendMany<RoundPersonJob>(
         PULSE_QUEUES.deliver,
@@ -295,11 +307,12 @@ export class RoundsService {
       ? await this.get(workspaceId, roundId)
       : await this.rounds.findById(roundId);
     if (!round) throw notFound('Round');
+    // Published groups are at least this k at rest (a lower k later cannot show more).
+    const k = await this.effectiveK(round);
     const closed = await this.dataSource.transaction(async (m) => {
-      if (!(await this.rounds.markClosed(m, round.id, this.clock.now()))) return false;
-      await this.responses.tally(m, round.id);
-      // Rewritten together, so no transaction id links an answer to the participation row it came with.
-      await this.responses.reshuffle(m, round.id);
+      const taken = await this.rounds.markClosed(m, round.id, this.clock.now());
+      if (!taken) return false;
+      const opened = await this.ballotBox.openAtClose(m, round, taken.ballotKey, k);
       await this.rounds.restampParticipation(m, round.id);
       await this.jobs.purge(m, PULSE_QUEUES.answered, { roundId: round.id });
       await this.jobs.send<RoundJob>(
@@ -307,6 +320,12 @@ export class RoundsService {
         { roundId: round.id },
         { manager: m, singletonKey: round.id },
       );
+      this.logger.log({
+        msg: 'round closed',
+        roundId: round.id,
+        responses: opened.responses,
+        invalidBallots: opened.invalid,
+      });
       return true;
     });
     if (!closed && workspaceId) throw new DomainError('conflict', 'The round is already closed');

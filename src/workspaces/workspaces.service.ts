@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
+import { resealTokens } from '../common/reseal';
 import { TokenCipher } from '../common/token-cipher';
 import { WorkspaceEntity } from './workspace.entity';
 import { SettingsPatch, WorkspacesRepository } from './workspaces.repository';
@@ -37,7 +38,8 @@ export const DEFAULT_FOCUS_STATUS_EMOJI = ':no_bell:';
 export const SLACK_TEAM_CACHE_MS = 30_000;
 
 @Injectable()
-export class WorkspacesService {
+export class WorkspacesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WorkspacesService.name);
   /** Found workspaces only: a team that is not installed yet is looked up again next time. */
   private readonly bySlackTeam = new Map<string, { workspace: WorkspaceEntity; until: number }>();
   private readonly botTokens = new WeakMap<WorkspaceEntity, string>();
@@ -48,6 +50,18 @@ export class WorkspacesService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Bot tokens sealed under a previous ENCRYPTION_KEY (or the first format) are sealed again. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { resealed, unreadable } = await resealTokens(this.cipher, this.workspaces);
+    if (resealed > 0) this.logger.log({ msg: 'bot tokens sealed under ENCRYPTION_KEY', resealed });
+    if (unreadable > 0) {
+      this.logger.error({
+        msg: 'bot tokens that neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens: reinstall those workspaces or set the key they were sealed with',
+        unreadable,
+      });
+    }
+  }
 
   async get(id: string): Promise<WorkspaceEntity> {
     const workspace = await this.workspaces.findById(id);

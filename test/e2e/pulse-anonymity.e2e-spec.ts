@@ -88,6 +88,7 @@ const ROUND_DTO_KEYS = [
   'closedAt',
   'closesAt',
   'id',
+  'invalidBallots',
   'k',
   'openedAt',
   'participation',
@@ -782,11 +783,11 @@ describe('pulse anonymity under attack', () => {
       invitationsAfter = await invitations();
     });
 
-    it('responses and answers have no column for a person, Slack id, email or time, and no key to people', async () => {
+    it('ballots, responses and answers have no column for a person, Slack id, email or time, and no key to people', async () => {
       const columns: { table_name: string; column_name: string; data_type: string }[] =
         await ds.query(
           `SELECT table_name, column_name, data_type FROM information_schema.columns
-            WHERE table_schema = 'public' AND table_name IN ('responses', 'answers')
+            WHERE table_schema = 'public' AND table_name IN ('ballots', 'responses', 'answers')
             ORDER BY table_name, column_name`,
         );
       expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual([
@@ -796,6 +797,9 @@ describe('pulse anonymity under attack', () => {
         'answers.round_id',
         'answers.team_id',
         'answers.value',
+        'ballots.id',
+        'ballots.round_id',
+        'ballots.sealed',
         'responses.id',
         'responses.round_id',
         'responses.team_id',
@@ -812,12 +816,12 @@ describe('pulse anonymity under attack', () => {
            JOIN information_schema.constraint_column_usage ccu
              ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
           WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = 'public'
-            AND tc.table_name IN ('responses', 'answers')`,
+            AND tc.table_name IN ('ballots', 'responses', 'answers')`,
       );
       for (const r of references) expect(['rounds', 'responses']).toContain(r.referenced);
-      // Random (version 4) keys: no time-ordered UUID (v1, v6, v7) to sort answers by.
+      // Random (version 4) keys: no time-ordered UUID (v1, v6, v7) to sort ballots by.
       const ids: { id: string }[] = await ds.query(
-        `SELECT id::text FROM responses WHERE round_id = $1`,
+        `SELECT id::text FROM ballots WHERE round_id = $1`,
         [roundId],
       );
       expect(ids).toHaveLength(10);
@@ -878,6 +882,9 @@ describe('pulse anonymity under attack', () => {
         [],
       );
       const contentValues = new Set([
+        ...(await values(`SELECT row_to_json(b) AS row FROM ballots b WHERE round_id = $1`, [
+          'round_id',
+        ])),
         ...(await values(`SELECT row_to_json(r) AS row FROM responses r WHERE round_id = $1`, [
           'round_id',
         ])),
@@ -890,15 +897,42 @@ describe('pulse anonymity under attack', () => {
       expect([...contentValues].filter((v) => identities.has(v))).toEqual([]);
     });
 
-    it('before close, transaction ids would link each answer to its participation row (why close restamps)', async () => {
-      const xmins = async (sql: string) =>
-        new Set(((await ds.query(sql, [roundId])) as { x: string }[]).map((r) => r.x));
-      const responses = await xmins(`SELECT xmin::text AS x FROM responses WHERE round_id = $1`);
-      const claims = await xmins(
-        `SELECT xmin::text AS x FROM round_invitations WHERE round_id = $1 AND responded`,
+    it('while open, a join on transaction ids finds only sealed ballots: the same length each, no plaintext anywhere', async () => {
+      // The claim and its ballot are written in one transaction, so xmin pairs them, as the
+      // contract says; what it pairs a person with is ciphertext under the round's own key.
+      const linked: { slack: string; sealed: Buffer }[] = await ds.query(
+        `SELECT p.slack_user_id AS slack, b.sealed FROM round_invitations i
+           JOIN people p ON p.id = i.person_id
+           JOIN ballots b ON b.xmin = i.xmin AND b.round_id = i.round_id
+          WHERE i.round_id = $1 AND i.responded`,
+        [roundId],
       );
-      expect(responses.size).toBe(10);
-      expect(claims).toEqual(responses);
+      expect(linked).toHaveLength(10);
+      expect(new Set(linked.map((l) => l.sealed.length)).size).toBe(1);
+      for (const { sealed } of linked) {
+        expect(sealed.toString('latin1')).not.toContain(dbComment);
+        expect(sealed.toString('utf8')).not.toContain(dbComment);
+      }
+      const [plain] = await ds.query(
+        `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
+                (SELECT count(*)::int FROM answers WHERE round_id = $1) AS answers,
+                (SELECT count(*)::int FROM round_tallies WHERE round_id = $1) AS tallies`,
+        [roundId],
+      );
+      expect(plain).toEqual({ responses: 0, answers: 0, tallies: 0 });
+      // No table of the app or of the job queue (jobs and archive) holds a comment.
+      const tables: { s: string; t: string }[] = await ds.query(
+        `SELECT table_schema AS s, table_name AS t FROM information_schema.tables
+          WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'`,
+      );
+      expect(tables.length).toBeGreaterThan(10);
+      for (const { s, t } of tables) {
+        const [{ n }] = await ds.query(
+          `SELECT count(*)::int AS n FROM "${s}"."${t}" AS x WHERE x::text LIKE $1`,
+          [`%${dbComment}%`],
+        );
+        expect(`${s}.${t}: ${n}`).toBe(`${s}.${t}: 0`);
+      }
     });
 
     it('after close, every response, answer and invitation row of the round carries one and the same transaction id', async () => {
@@ -912,6 +946,20 @@ describe('pulse anonymity under attack', () => {
       expect(rows.filter((r) => r.tbl === 'responses')).toHaveLength(10);
       expect(rows.filter((r) => r.tbl === 'round_invitations')).toHaveLength(12);
       expect(new Set(rows.map((r) => r.x)).size).toBe(1);
+      // The ballots and the round's key are gone with the close.
+      const [left] = await ds.query(
+        `SELECT (SELECT count(*)::int FROM ballots WHERE round_id = $1) AS ballots,
+                (SELECT ballot_key FROM rounds WHERE id = $1) AS key`,
+        [roundId],
+      );
+      expect(left).toEqual({ ballots: 0, key: null });
+      // Fresh random (version 4) ids, not the ballots'.
+      const ids: { id: string }[] = await ds.query(
+        `SELECT id::text FROM responses WHERE round_id = $1`,
+        [roundId],
+      );
+      for (const { id } of ids)
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     });
 
     it('the job queue never keeps what was answered, and forgets who answered once the round closes', async () => {

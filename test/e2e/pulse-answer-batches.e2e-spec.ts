@@ -1,12 +1,16 @@
 /**
- * Answers arriving together are written by one statement (ResponsesRepository via Coalescer),
- * and each keeps its own outcome: recorded, already answered (also twice in one batch), not
- * invited, closed. A batch whose statement fails is written answer by answer, so one bad answer
- * fails only itself.
+ * Answers arriving together are written by one claim statement and one ballot statement
+ * (ResponsesRepository via Coalescer), and each keeps its own outcome: recorded, already
+ * answered (also twice in one batch), not invited, closed. A batch whose statement fails is
+ * written answer by answer, so one bad answer fails only itself.
  */
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { ResponsesRepository } from '../../src/pulse/responses.repository';
+import { AnswerInput, ResponsesRepository } from '../../src/pulse/responses.repository';
+import { AnswerableRound, ResponsesService } from '../../src/pulse/responses.service';
+import { encodeBallot } from '../../src/pulse/sealing/ballot-codec';
+import { sealBallot } from '../../src/pulse/sealing/ballot-seal';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { pulseWorld, PulseWorld } from '../support/pulse-world';
 
@@ -48,34 +52,56 @@ describe('answers written together', () => {
   const counts = async (roundId: string) => {
     const [row] = await ds.query(
       `SELECT (SELECT count(*)::int FROM round_invitations WHERE round_id = $1 AND responded) AS responded,
+              (SELECT count(*)::int FROM ballots WHERE round_id = $1) AS ballots,
               (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
               (SELECT count(*)::int FROM answers WHERE round_id = $1) AS answers`,
       [roundId],
     );
-    return row as { responded: number; responses: number; answers: number };
+    return row as { responded: number; ballots: number; responses: number; answers: number };
   };
+
+  /** The rounds as the answer path reads them (with their keys), read before a test's writes. */
+  const answerable = new Map<string, AnswerableRound | null>();
+  const prepare = async (...roundIds: string[]) => {
+    for (const id of roundIds) {
+      answerable.set(id, await w.t.app.get(ResponsesService).roundToAnswer(w.teamId, id));
+    }
+  };
+
+  /** The repository's write, sealed as the answer path seals it (a closed round has no key). */
+  function cast(slackUserId: string, roundId: string, answers: AnswerInput[]) {
+    const round = answerable.get(roundId)!;
+    const key = round.ballotKey ?? randomBytes(32);
+    return repo.claimAndCast({
+      workspaceId,
+      slackUserId,
+      roundId,
+      seal: (teamId, ballotId) =>
+        sealBallot(key, roundId, ballotId, encodeBallot(round.questions, { teamId, answers })),
+    });
+  }
 
   it('writes a batch with one statement and gives each answer its own outcome', async () => {
     const open = await openRound('Batched');
     const closed = await openRound('Closed already');
     await request(w.t.url).post(`/api/rounds/${closed}/close`).set(w.admin).expect(200);
+    await prepare(open, closed);
     const [a0, a1, a2] = w.members.alpha;
     const scored = (value: string) => [{ questionId: 'workload', value }];
     const query = jest.spyOn(ds, 'query');
     const outcomes = await Promise.all([
-      repo.claimAndRecord(workspaceId, a0, open, [
-        ...scored('4'),
-        { questionId: 'comment', comment: 'fine' },
-      ]),
-      repo.claimAndRecord(workspaceId, a1, open, scored('2')),
-      repo.claimAndRecord(workspaceId, a1, open, scored('5')),
-      repo.claimAndRecord(workspaceId, w.members.bravo[0], open, scored('3')),
-      repo.claimAndRecord(workspaceId, 'UNOBODY', open, scored('3')),
-      repo.claimAndRecord(workspaceId, a2, closed, scored('1')),
+      cast(a0, open, [...scored('4'), { questionId: 'comment', comment: 'fine' }]),
+      cast(a1, open, scored('2')),
+      cast(a1, open, scored('5')),
+      cast(w.members.bravo[0], open, scored('3')),
+      cast('UNOBODY', open, scored('3')),
+      cast(a2, closed, scored('1')),
     ]);
-    const statements = query.mock.calls.filter(([sql]) => String(sql).includes('WITH input'));
+    const claims = query.mock.calls.filter(([sql]) => String(sql).includes('WITH input'));
+    const ballots = query.mock.calls.filter(([sql]) => String(sql).includes('INSERT INTO ballots'));
     query.mockRestore();
-    expect(statements).toHaveLength(1);
+    expect(claims).toHaveLength(1);
+    expect(ballots).toHaveLength(1);
     expect(outcomes.map((o) => o.claim)).toEqual([
       'claimed',
       // The same person twice in one batch: one of the two is recorded.
@@ -89,8 +115,11 @@ describe('answers written together', () => {
     expect(outcomes[0].personId).toBeTruthy();
     expect(outcomes[1].personId).toBe(outcomes[2].personId);
     expect(outcomes[4].personId).toBeNull();
-    expect(await counts(open)).toEqual({ responded: 2, responses: 2, answers: 3 });
-    expect(await counts(closed)).toEqual({ responded: 0, responses: 0, answers: 0 });
+    // While open, the answers exist only as two sealed ballots.
+    expect(await counts(open)).toEqual({ responded: 2, ballots: 2, responses: 0, answers: 0 });
+    expect(await counts(closed)).toEqual({ responded: 0, ballots: 0, responses: 0, answers: 0 });
+    await request(w.t.url).post(`/api/rounds/${open}/close`).set(w.admin).expect(200);
+    expect(await counts(open)).toEqual({ responded: 2, ballots: 0, responses: 2, answers: 3 });
     // Each response carries its own answers, not a neighbour's.
     const perResponse: { n: number; comment: string | null }[] = await ds.query(
       `SELECT count(*)::int AS n, max(comment) AS comment FROM answers
@@ -105,15 +134,16 @@ describe('answers written together', () => {
 
   it('writes the rest of a batch when one answer in it cannot be written', async () => {
     const open = await openRound('One bad answer');
+    await prepare(open);
     const [a0, a1, a2] = w.members.alpha.slice(3);
     const outcomes = await Promise.allSettled([
-      repo.claimAndRecord(workspaceId, a0, open, [{ questionId: 'workload', value: '4' }]),
-      // The same question twice breaks the answers' key: the whole statement would fail.
-      repo.claimAndRecord(workspaceId, a1, open, [
+      cast(a0, open, [{ questionId: 'workload', value: '4' }]),
+      // The same question twice cannot be sealed: the whole batch would fail.
+      cast(a1, open, [
         { questionId: 'workload', value: '4' },
         { questionId: 'workload', value: '5' },
       ]),
-      repo.claimAndRecord(workspaceId, a2, open, [{ questionId: 'workload', value: '1' }]),
+      cast(a2, open, [{ questionId: 'workload', value: '1' }]),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.claim : null))).toEqual([
@@ -122,6 +152,6 @@ describe('answers written together', () => {
       'claimed',
     ]);
     // Nothing of the failed answer stayed: its participation flag went with its statement.
-    expect(await counts(open)).toEqual({ responded: 2, responses: 2, answers: 2 });
+    expect(await counts(open)).toEqual({ responded: 2, ballots: 2, responses: 0, answers: 0 });
   });
 });

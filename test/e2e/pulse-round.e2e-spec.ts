@@ -228,10 +228,13 @@ describe('a pulse round through Slack', () => {
       expect((await responses.answer(round!, w.members.alpha[1], given)).status).toBe(
         'already_answered',
       );
-      const [{ n }] = await w.t.app
-        .get(DataSource)
-        .query(`SELECT count(*)::int AS n FROM responses WHERE round_id = $1`, [roundId]);
-      expect(n).toBe(1);
+      // One sealed ballot while the round is open, nothing in plaintext.
+      const [row] = await w.t.app.get(DataSource).query(
+        `SELECT (SELECT count(*)::int FROM ballots WHERE round_id = $1) AS ballots,
+                (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses`,
+        [roundId],
+      );
+      expect(row).toEqual({ ballots: 1, responses: 0 });
     });
   });
 });

@@ -89,7 +89,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     databaseUrl: db.url,
     // One key per database, as replicas of one deployment share ENCRYPTION_KEY: a second app
     // on the same database (a replica, a restart) reads the tokens the first one stored.
-    encryptionKey: createHash('sha256').update(`pulsedesk-test-key:${db.url}`).digest(),
+    // A test of key rotation sets ENCRYPTION_KEY (and ENCRYPTION_KEY_PREVIOUS) itself.
+    encryptionKey:
+      config.encryptionKey ?? createHash('sha256').update(`pulsedesk-test-key:${db.url}`).digest(),
+    previousEncryptionKey: config.previousEncryptionKey,
     clock: options.clock,
     logger: createLogger(config.logLevel, sink),
   });

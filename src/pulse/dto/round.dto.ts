@@ -39,7 +39,15 @@ export class RoundDto {
   @ApiProperty({ description: 'the anonymity threshold in force' }) k: number;
   @ApiProperty({ type: [String] }) questionIds: string[];
   @ApiProperty() reminderSent: boolean;
-  @ApiProperty({ type: ParticipationDto }) participation: ParticipationDto;
+  @ApiProperty({
+    type: ParticipationDto,
+    description: 'live while open; for a team lead, their own team only',
+  })
+  participation: ParticipationDto;
+  @ApiProperty({
+    description: 'ballots that failed authentication at close (a count; never their content)',
+  })
+  invalidBallots: number;
 }
 
 export class OpenedRoundDto {
@@ -59,6 +67,7 @@ export function toRoundDto(round: RoundEntity, participation: Participation, k: 
     questionIds: round.questions.map((q) => q.id),
     reminderSent: round.reminderSentAt !== null,
     participation,
+    invalidBallots: round.invalidBallots ?? 0,
   };
 }
 

@@ -47,4 +47,8 @@ export class RoundEntity {
 
   @Column({ name: 'reminder_sent_at', type: 'timestamptz', nullable: true })
   reminderSentAt: Date | null;
+
+  /** Ballots that failed authentication when the round closed: a count, never their content. */
+  @Column({ name: 'invalid_ballots', type: 'integer', default: 0 })
+  invalidBallots: number;
 }

@@ -34,6 +34,12 @@ export interface GroupInput {
   /** questionId → counts for that question (see `Counts`). */
   counts: Record<string, Counts>;
   comments: Comment[];
+  /**
+   * A stored composite of several groups that were not publishable when the round closed
+   * (publishable-groups.ts): never shown as itself; these are listed as suppressed instead. It
+   * takes part in suppression as one group, so a k raised later hides what it must.
+   */
+  shownAs?: { key: string; name: string }[];
 }
 
 export interface RoundResultsInput {
@@ -94,7 +100,7 @@ export function buildRoundResults(input: RoundResultsInput): RoundResults {
       k,
       suppressed: true,
       questions: [],
-      ...(groups ? { groups: groups.map(suppressedGroup) } : {}),
+      ...(groups ? { groups: sortGroups(groups.flatMap(suppressedGroup)) } : {}),
       comments: [],
     };
   }
@@ -140,22 +146,30 @@ function publishGroups(
     return suppressedGroups(sizes, k, hiddenGroups);
   });
 
-  const commentsShown = hiddenGroups.size === 0;
-  return groups.map((g): PublishedGroup => {
-    if (hiddenGroups.has(g.key)) return suppressedGroup(g);
-    return {
-      key: g.key,
-      name: g.name,
-      suppressed: false,
-      respondents: g.respondents,
-      questions: figuresOf(figures, g).map((f, i) =>
-        publish(f, !carriesFigures(f) || !withheld[i].has(g.key)),
-      ),
-      ...(commentsShown
-        ? { comments: shuffle(g.comments.filter(hasText).map(toComment), random) }
-        : {}),
-    };
+  const commentsShown = hiddenGroups.size === 0 && !groups.some((g) => g.shownAs);
+  const published = groups.flatMap((g): PublishedGroup[] => {
+    if (hiddenGroups.has(g.key) || g.shownAs) return suppressedGroup(g);
+    return [
+      {
+        key: g.key,
+        name: g.name,
+        suppressed: false,
+        respondents: g.respondents,
+        questions: figuresOf(figures, g).map((f, i) =>
+          publish(f, !carriesFigures(f) || !withheld[i].has(g.key)),
+        ),
+        ...(commentsShown
+          ? { comments: shuffle(g.comments.filter(hasText).map(toComment), random) }
+          : {}),
+      },
+    ];
   });
+  return sortGroups(published);
+}
+
+/** Groups ordered by name, as compareGroups orders their inputs. */
+function sortGroups(groups: PublishedGroup[]): PublishedGroup[] {
+  return [...groups].sort(compareGroups);
 }
 
 /**
@@ -194,8 +208,9 @@ function publish(f: QuestionFigures, shown: boolean): PublishedQuestion {
   return { ...f, mean: null, distribution: {}, favorability: null, enps: null, suppressed: true };
 }
 
-function suppressedGroup(g: GroupInput): PublishedGroup {
-  return { key: g.key, name: g.name, suppressed: true };
+/** A hidden group as published: its key and name only (a merged composite: its teams'). */
+function suppressedGroup(g: GroupInput): PublishedGroup[] {
+  return (g.shownAs ?? [g]).map(({ key, name }) => ({ key, name, suppressed: true }));
 }
 
 /** Only the question and the text: whatever else a row carried (ids, timestamps) stays behind. */
@@ -210,7 +225,7 @@ function hasText(c: Comment): boolean {
 /** The order of `localeCompare(…, 'en')`, without building a collator per comparison. */
 const BY_NAME = new Intl.Collator('en');
 
-function compareGroups(a: GroupInput, b: GroupInput): number {
+function compareGroups(a: { key: string; name: string }, b: { key: string; name: string }): number {
   return BY_NAME.compare(a.name, b.name) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 

@@ -1,0 +1,130 @@
+/**
+ * The ballot box: the round keys, and opening the ballots when a round closes
+ * (docs/anonymity.md). At close, in the closing transaction: the round's key is unwrapped, every
+ * ballot is opened (one that fails authentication is counted, never read), the responses are
+ * shuffled with a cryptographic RNG, unpublishable teams are merged, and the responses are
+ * written with fresh random ids; the ballots are deleted and the key is already gone
+ * (RoundsRepository.markClosed). If the key cannot be unwrapped, the close stops with a clear
+ * error and the transaction leaves the round open, its ballots untouched.
+ */
+import { randomInt } from 'node:crypto';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainError } from '../common/errors';
+import { KeyRing, KeyUnavailableError, SealBrokenError } from '../common/key-ring';
+import { RoundEntity } from './entities/round.entity';
+import { ResponsesRepository } from './responses.repository';
+import { RoundsRepository } from './rounds.repository';
+import { BallotContent, decodeBallot } from './sealing/ballot-codec';
+import { newRoundKey, openBallot, rewrapRoundKey, unwrapRoundKey } from './sealing/ballot-seal';
+import { mergeUnpublishable } from './sealing/publishable-groups';
+
+/** Fisher–Yates with a cryptographic RNG: the written order says nothing of the arrival order. */
+export function cryptoShuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+@Injectable()
+export class BallotBoxService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(BallotBoxService.name);
+
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly rounds: RoundsRepository,
+    private readonly responses: ResponsesRepository,
+  ) {}
+
+  /** A new round's key, stored wrapped in the opening transaction. */
+  async keyNewRound(m: EntityManager, roundId: string): Promise<void> {
+    await this.rounds.setBallotKey(m, roundId, newRoundKey(this.ring, roundId).wrapped);
+  }
+
+  /**
+   * Opens a closing round's ballots and writes its responses and aggregates, in the closing
+   * transaction `m`. `wrappedKey` is the key markClosed took off the round.
+   */
+  async openAtClose(
+    m: EntityManager,
+    round: RoundEntity,
+    wrappedKey: string | null,
+    k: number,
+  ): Promise<{ responses: number; invalid: number }> {
+    const ballots = await this.responses.ballotsOf(m, round.id);
+    const opened: BallotContent[] = await this.responses.takeUnsealed(m, round.id);
+    let invalid = 0;
+    if (ballots.length > 0) {
+      if (!wrappedKey) throw keyUnavailable(round.id, 'it has ballots but no key');
+      let key: Buffer;
+      try {
+        key = unwrapRoundKey(this.ring, round.id, wrappedKey);
+      } catch (err) {
+        throw keyUnavailable(round.id, (err as Error).message);
+      }
+      for (const ballot of ballots) {
+        try {
+          opened.push(
+            decodeBallot(round.questions, openBallot(key, round.id, ballot.id, ballot.sealed)),
+          );
+        } catch {
+          // Tampered with, moved from another round or row, or not of this round's layout.
+          invalid += 1;
+        }
+      }
+      key.fill(0);
+      await this.responses.deleteBallots(m, round.id);
+    }
+    const publishable = mergeUnpublishable(opened, k);
+    await this.responses.writeOpened(
+      m,
+      round.id,
+      cryptoShuffle(publishable.responses),
+      publishable.merged,
+    );
+    if (invalid > 0) {
+      await this.rounds.recordInvalidBallots(m, round.id, invalid);
+      // A count only: what an invalid ballot held is never read.
+      this.logger.warn({ msg: 'invalid ballots at close', roundId: round.id, invalid });
+    }
+    return { responses: opened.length, invalid };
+  }
+
+  /**
+   * After a rotation (ENCRYPTION_KEY new, ENCRYPTION_KEY_PREVIOUS the old one), open rounds'
+   * keys are wrapped again under the new key, so the previous key can then be dropped.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    let rewrapped = 0;
+    let unreadable = 0;
+    for (const { id, wrapped } of await this.rounds.wrappedKeys()) {
+      if (this.ring.isCurrent(wrapped)) continue;
+      try {
+        await this.rounds.replaceBallotKey(id, wrapped, rewrapRoundKey(this.ring, id, wrapped));
+        rewrapped += 1;
+      } catch (err) {
+        if (!(err instanceof KeyUnavailableError || err instanceof SealBrokenError)) throw err;
+        unreadable += 1;
+      }
+    }
+    if (rewrapped > 0)
+      this.logger.log({ msg: 'round keys wrapped under ENCRYPTION_KEY', rewrapped });
+    if (unreadable > 0) {
+      this.logger.error({
+        msg: 'open rounds whose key neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS unwraps: they cannot close until the key that opened them is set',
+        rounds: unreadable,
+      });
+    }
+  }
+}
+
+function keyUnavailable(roundId: string, reason: string): DomainError {
+  return new DomainError(
+    'key_unavailable',
+    `Round ${roundId} cannot be closed: its ballots' key cannot be unwrapped (${reason}). ` +
+      'It stays open with every ballot kept; start Pulsedesk with the ENCRYPTION_KEY it was opened under (or as ENCRYPTION_KEY_PREVIOUS).',
+  );
+}

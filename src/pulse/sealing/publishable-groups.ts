@@ -1,0 +1,40 @@
+/**
+ * At rest after close, a response carries a team only where that team's group is publishable
+ * under the round's k, after complementary suppression (results/suppression.ts). The groups that
+ * are not are stored merged into one group, MERGED_TEAM_ID, so no row ever pairs a small team —
+ * a one-person team, someone moved into one while the round was open — with its answers.
+ * Results show the merged group like any other: at least k when anything is published, and
+ * equal to the total minus the published groups, so it tells nothing new.
+ */
+import { suppressedGroups } from '../results/suppression';
+
+/** Not a real team: the stored group of every team that was not publishable at close. */
+export const MERGED_TEAM_ID = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
+
+const NO_TEAM = 'no-team';
+
+/**
+ * The same responses with unpublishable teams replaced by MERGED_TEAM_ID (order kept), and the
+ * teams so merged (null for "no team").
+ */
+export function mergeUnpublishable<T extends { teamId: string | null }>(
+  responses: T[],
+  k: number,
+): { responses: T[]; merged: (string | null)[] } {
+  const sizes = new Map<string, number>();
+  for (const r of responses) {
+    const key = r.teamId ?? NO_TEAM;
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
+  }
+  const suppressed = suppressedGroups(
+    [...sizes].map(([key, n]) => ({ key, n })),
+    k,
+  );
+  if (suppressed.size === 0) return { responses, merged: [] };
+  return {
+    responses: responses.map((r) =>
+      suppressed.has(r.teamId ?? NO_TEAM) ? { ...r, teamId: MERGED_TEAM_ID } : r,
+    ),
+    merged: [...suppressed].map((key) => (key === NO_TEAM ? null : key)),
+  };
+}
