@@ -31,6 +31,11 @@ export class SealBrokenError extends Error {
   }
 }
 
+/** A sealed value the ring cannot open for key reasons (not a format or programming error). */
+export function isKeyProblem(err: unknown): boolean {
+  return err instanceof KeyUnavailableError || err instanceof SealBrokenError;
+}
+
 export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('pulsedesk-key-id\0').update(key).digest('hex').slice(0, 12);
 }

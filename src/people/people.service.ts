@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
+import { isKeyProblem } from '../common/key-ring';
 import { resealTokens } from '../common/reseal';
 import { TokenCipher } from '../common/token-cipher';
 import { SlackCallError } from '../slack/slack-call.error';
@@ -266,7 +267,18 @@ export class PeopleService implements OnApplicationBootstrap {
     return this.people.listAudience(manager, workspaceId, teamIds);
   }
 
+  /** The agent's own token; undefined when none, or when the key ring cannot open it (reconnect). */
   userToken(person: PersonEntity): string | undefined {
-    return person.userTokenEnc ? this.cipher.decrypt(person.userTokenEnc) : undefined;
+    if (!person.userTokenEnc) return undefined;
+    try {
+      return this.cipher.decrypt(person.userTokenEnc);
+    } catch (err) {
+      if (!isKeyProblem(err)) throw err;
+      this.logger.warn({
+        msg: 'user token unreadable with ENCRYPTION_KEY: the agent must connect Slack again',
+        personId: person.id,
+      });
+      return undefined;
+    }
   }
 }

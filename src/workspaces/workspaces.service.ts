@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
+import { isKeyProblem } from '../common/key-ring';
 import { resealTokens } from '../common/reseal';
 import { TokenCipher } from '../common/token-cipher';
 import { WorkspaceEntity } from './workspace.entity';
@@ -120,12 +121,26 @@ export class WorkspacesService implements OnApplicationBootstrap {
     return saved;
   }
 
-  /** Decrypted once per loaded row: the cached row serves every Slack request for 30 s. */
+  /**
+   * Decrypted once per loaded row: the cached row serves every Slack request for 30 s. A token
+   * the key ring cannot open (ENCRYPTION_KEY changed without ENCRYPTION_KEY_PREVIOUS) counts as
+   * no token: Slack is off for that workspace until it is reinstalled or the key is set, and
+   * the rest of the service keeps running.
+   */
   botToken(workspace: WorkspaceEntity): string | undefined {
     if (!workspace.botTokenEnc) return undefined;
     let token = this.botTokens.get(workspace);
     if (token === undefined) {
-      token = this.cipher.decrypt(workspace.botTokenEnc);
+      try {
+        token = this.cipher.decrypt(workspace.botTokenEnc);
+      } catch (err) {
+        if (!isKeyProblem(err)) throw err;
+        this.logger.warn({
+          msg: 'bot token unreadable with ENCRYPTION_KEY: Slack is off for this workspace until it is reinstalled',
+          workspaceId: workspace.id,
+        });
+        return undefined;
+      }
       this.botTokens.set(workspace, token);
     }
     return token;
