@@ -7,6 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * by ENCRYPTION_KEY (`rounds.ballot_key`) and is nulled when the round closes, in the same
  * transaction that opens its ballots into `responses`/`answers` and deletes them.
  * `invalid_ballots` counts ballots that failed authentication at close (a count, never content).
+ * `merged_at_rest` says a closed round stores only publishable teams; rounds closed by earlier
+ * releases are merged once at boot (BallotBoxService).
  */
 export class SealedBallots1764614400000 implements MigrationInterface {
   name = 'SealedBallots1764614400000';
@@ -14,7 +16,8 @@ export class SealedBallots1764614400000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(
       `ALTER TABLE rounds ADD COLUMN ballot_key text,
-                         ADD COLUMN invalid_ballots integer NOT NULL DEFAULT 0`,
+                         ADD COLUMN invalid_ballots integer NOT NULL DEFAULT 0,
+                         ADD COLUMN merged_at_rest boolean NOT NULL DEFAULT false`,
     );
     await q.query(`
       CREATE TABLE ballots (
@@ -36,6 +39,8 @@ export class SealedBallots1764614400000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE round_merged_teams`);
     await q.query(`DROP TABLE ballots`);
-    await q.query(`ALTER TABLE rounds DROP COLUMN ballot_key, DROP COLUMN invalid_ballots`);
+    await q.query(
+      `ALTER TABLE rounds DROP COLUMN ballot_key, DROP COLUMN invalid_ballots, DROP COLUMN merged_at_rest`,
+    );
   }
 }

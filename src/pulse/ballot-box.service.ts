@@ -8,8 +8,10 @@
  * error and the transaction leaves the round open, its ballots untouched.
  */
 import { randomInt } from 'node:crypto';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
 import { KeyRing, KeyUnavailableError, SealBrokenError } from '../common/key-ring';
 import { RoundEntity } from './entities/round.entity';
@@ -17,7 +19,7 @@ import { ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
 import { BallotContent, decodeBallot } from './sealing/ballot-codec';
 import { newRoundKey, openBallot, rewrapRoundKey, unwrapRoundKey } from './sealing/ballot-seal';
-import { mergeUnpublishable } from './sealing/publishable-groups';
+import { MERGED_TEAM_ID, mergedTeams, mergeUnpublishable } from './sealing/publishable-groups';
 
 /** Fisher–Yates with a cryptographic RNG: the written order says nothing of the arrival order. */
 export function cryptoShuffle<T>(items: T[]): T[] {
@@ -37,7 +39,13 @@ export class BallotBoxService implements OnApplicationBootstrap {
     private readonly ring: KeyRing,
     private readonly rounds: RoundsRepository,
     private readonly responses: ResponsesRepository,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  private get defaultK(): number {
+    return this.config.anonymityThreshold;
+  }
 
   /** A new round's key, stored wrapped in the opening transaction. */
   async keyNewRound(m: EntityManager, roundId: string): Promise<void> {
@@ -85,6 +93,7 @@ export class BallotBoxService implements OnApplicationBootstrap {
       cryptoShuffle(publishable.responses),
       publishable.merged,
     );
+    await this.rounds.markMergedAtRest(m, round.id);
     if (invalid > 0) {
       await this.rounds.recordInvalidBallots(m, round.id, invalid);
       // A count only: what an invalid ballot held is never read.
@@ -98,6 +107,33 @@ export class BallotBoxService implements OnApplicationBootstrap {
    * keys are wrapped again under the new key, so the previous key can then be dropped.
    */
   async onApplicationBootstrap(): Promise<void> {
+    await this.rewrapKeys();
+    await this.mergeEarlierRounds();
+  }
+
+  /**
+   * Rounds closed before merging at rest kept every team, a one-person team included: merged
+   * once, each in its own transaction, with the k in force for it. Replicas booting together
+   * may both merge a round: the second finds it marked and does nothing.
+   */
+  async mergeEarlierRounds(): Promise<void> {
+    let merged = 0;
+    for (const { id, k } of await this.rounds.closedUnmerged(this.defaultK)) {
+      await this.dataSource.transaction(async (m) => {
+        if (!(await this.rounds.lockUnmerged(m, id))) return;
+        const sizes = await this.responses.groupSizesIn(m, id);
+        const suppressed = mergedTeams(sizes, k);
+        if (suppressed.length > 0) {
+          await this.responses.mergeStored(m, id, suppressed, MERGED_TEAM_ID);
+          merged += 1;
+        }
+        await this.rounds.markMergedAtRest(m, id);
+      });
+    }
+    if (merged > 0) this.logger.log({ msg: 'earlier closed rounds merged at rest', merged });
+  }
+
+  private async rewrapKeys(): Promise<void> {
     let rewrapped = 0;
     let unreadable = 0;
     for (const { id, wrapped } of await this.rounds.wrappedKeys()) {

@@ -274,6 +274,35 @@ export class ResponsesRepository {
     await this.tally(m, roundId);
   }
 
+  /**
+   * A round closed by an earlier release, stored again with its unpublishable teams merged: its
+   * responses and answers move to MERGED_TEAM_ID, its aggregates are computed again. (The rows
+   * they replace stay as dead tuples until VACUUM: docs/anonymity.md.)
+   */
+  async mergeStored(
+    m: EntityManager,
+    roundId: string,
+    merged: (string | null)[],
+    mergedTeamId: string,
+  ): Promise<void> {
+    const teams = merged.filter((t): t is string => t !== null);
+    const noTeam = merged.includes(null);
+    for (const table of ['responses', 'answers']) {
+      await m.query(
+        `UPDATE ${table} SET team_id = $4
+          WHERE round_id = $1 AND (team_id = ANY($2::uuid[]) OR ($3 AND team_id IS NULL))`,
+        [roundId, teams, noTeam, mergedTeamId],
+      );
+    }
+    await m.query(
+      `INSERT INTO round_merged_teams (round_id, team_id) SELECT $1, unnest($2::uuid[])`,
+      [roundId, merged],
+    );
+    await m.query(`DELETE FROM round_tallies WHERE round_id = $1`, [roundId]);
+    await m.query(`DELETE FROM round_group_sizes WHERE round_id = $1`, [roundId]);
+    await this.tally(m, roundId);
+  }
+
   /** Computes the round's aggregates once, at close. */
   private async tally(manager: EntityManager, roundId: string): Promise<void> {
     await manager.query(
@@ -319,6 +348,18 @@ export class ResponsesRepository {
       [roundIds],
     );
     return rows.map((r) => ({ roundId: r.round_id, teamId: r.team_id }));
+  }
+
+  /** One round's group sizes, read in a transaction (`m`). */
+  async groupSizesIn(
+    m: EntityManager,
+    roundId: string,
+  ): Promise<{ teamId: string | null; respondents: number }[]> {
+    const rows: { team_id: string | null; respondents: number }[] = await m.query(
+      `SELECT team_id, respondents FROM round_group_sizes WHERE round_id = $1`,
+      [roundId],
+    );
+    return rows.map((r) => ({ teamId: r.team_id, respondents: r.respondents }));
   }
 
   async groupSizes(roundIds: string[]): Promise<GroupSizeRow[]> {

@@ -155,6 +155,33 @@ export class RoundsRepository {
     await manager.query(`UPDATE rounds SET invalid_ballots = $2 WHERE id = $1`, [id, count]);
   }
 
+  /** Locks a closed round still to be merged at rest; false when another replica did it. */
+  async lockUnmerged(manager: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT id FROM rounds WHERE id = $1 AND status = 'closed' AND NOT merged_at_rest FOR UPDATE`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  /** The round stores only publishable teams from now on (see publishable-groups.ts). */
+  async markMergedAtRest(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE rounds SET merged_at_rest = true WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Closed rounds written by a release before merging at rest, each with the k in force for it
+   * (its own, raised by its workspace's; `defaultK` where the workspace has none set).
+   */
+  async closedUnmerged(defaultK: number): Promise<{ id: string; k: number }[]> {
+    return this.repo.query(
+      `SELECT r.id, greatest(r.k, coalesce(w.anonymity_threshold, $1))::int AS k
+         FROM rounds r JOIN workspaces w ON w.id = r.workspace_id
+        WHERE r.status = 'closed' AND NOT r.merged_at_rest`,
+      [defaultK],
+    );
+  }
+
   findById(id: string): Promise<RoundEntity | null> {
     return this.repo.findOneBy({ id });
   }

@@ -10,6 +10,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { PeopleService } from '../../src/people/people.service';
+import { BallotBoxService } from '../../src/pulse/ballot-box.service';
+import { MERGED_TEAM_ID } from '../../src/pulse/sealing/publishable-groups';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { deliveredTo, pulseWorld, PulseWorld, submitModal } from '../support/pulse-world';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -271,6 +273,119 @@ describe('sealed ballots', () => {
       .set(w.admin)
       .send({ teamId: w.teamIds.alpha })
       .expect(200);
+  });
+
+  it('upgrading: a round left open by the release before sealing keeps its plaintext answers until close, then is sealed like the rest', async () => {
+    const roundId = await openRound();
+    const people = everyone();
+    // As the earlier release left it: no key, three answers in plaintext, claims flipped.
+    await ds().query(`UPDATE rounds SET ballot_key = NULL WHERE id = $1`, [roundId]);
+    for (const user of people.slice(0, 3)) {
+      await ds().query(
+        `WITH claim AS (
+           UPDATE round_invitations i SET responded = true FROM people p
+            WHERE p.id = i.person_id AND p.slack_user_id = $2 AND i.round_id = $1
+           RETURNING p.team_id),
+         response AS (
+           INSERT INTO responses (id, round_id, team_id)
+           SELECT gen_random_uuid(), $1, team_id FROM claim RETURNING id, team_id)
+         INSERT INTO answers (response_id, round_id, team_id, question_id, value)
+         SELECT id, $1, team_id, 'mood', '2' FROM response`,
+        [roundId, user],
+      );
+    }
+    // The first answer after the upgrade gives the round its key; the rest are sealed.
+    for (const user of people.slice(3, 8)) await answer(roundId, user, 5, 0);
+    const [state] = await ds().query(
+      `SELECT ballot_key IS NOT NULL AS keyed, (SELECT count(*)::int FROM ballots WHERE round_id = $1) AS ballots
+         FROM rounds WHERE id = $1`,
+      [roundId],
+    );
+    expect(state).toEqual({ keyed: true, ballots: 5 });
+    await request(app.url).post(`/api/rounds/${roundId}/close`).set(w.admin).expect(200);
+    const results = await request(app.url)
+      .get(`/api/rounds/${roundId}/results`)
+      .set(w.admin)
+      .expect(200);
+    expect(results.body.respondents).toBe(8);
+    expect(results.body.questions[0].distribution).toEqual({
+      '1': 0,
+      '2': 3,
+      '3': 0,
+      '4': 0,
+      '5': 5,
+    });
+  });
+
+  it('upgrading: a round closed by an earlier release with a one-person team is merged at rest once, at boot', async () => {
+    const roundId = await openRound();
+    // alpha 12 and bravo 8: both publishable at close.
+    for (const user of everyone().slice(0, 20)) await answer(roundId, user, 4, 1);
+    await request(app.url).post(`/api/rounds/${roundId}/close`).set(w.admin).expect(200);
+    const before = await request(app.url)
+      .get(`/api/rounds/${roundId}/results?groupBy=team`)
+      .set(w.admin)
+      .expect(200);
+    // As an earlier release would have stored it had one alpha agent been in a team of their
+    // own: alpha 11, solo 1, bravo 8, every team kept.
+    const solo = (
+      await request(app.url).post('/api/teams').set(w.admin).send({ name: 'solo-old' }).expect(201)
+    ).body.id;
+    await ds().query(
+      `WITH one AS (SELECT id FROM responses WHERE round_id = $1 AND team_id = $3 LIMIT 1)
+       UPDATE responses SET team_id = $2 WHERE id = (SELECT id FROM one)`,
+      [roundId, solo, w.teamIds.alpha],
+    );
+    await ds().query(
+      `UPDATE answers a SET team_id = r.team_id FROM responses r
+        WHERE r.id = a.response_id AND a.round_id = $1`,
+      [roundId],
+    );
+    await ds().query(
+      `UPDATE round_group_sizes SET respondents = 11 WHERE round_id = $1 AND team_id = $2`,
+      [roundId, w.teamIds.alpha],
+    );
+    await ds().query(
+      `INSERT INTO round_group_sizes (round_id, team_id, respondents) VALUES ($1, $2, 1)`,
+      [roundId, solo],
+    );
+    await ds().query(`UPDATE rounds SET merged_at_rest = false WHERE id = $1`, [roundId]);
+    // The boot of the new release merges it.
+    await restart({ current: keyA });
+    const [rows] = await ds().query(
+      `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1 AND team_id = $2) AS responses,
+              (SELECT count(*)::int FROM answers WHERE round_id = $1 AND team_id = $2) AS answers,
+              (SELECT count(*)::int FROM round_tallies WHERE round_id = $1 AND team_id = $2) AS tallies,
+              (SELECT count(*)::int FROM round_group_sizes WHERE round_id = $1 AND team_id = $2) AS sizes,
+              (SELECT merged_at_rest FROM rounds WHERE id = $1) AS merged`,
+      [roundId, solo],
+    );
+    expect(rows).toEqual({ responses: 0, answers: 0, tallies: 0, sizes: 0, merged: true });
+    // solo (1) and the next smallest, bravo (8), are stored merged; alpha stays.
+    const [stored] = await ds().query(
+      `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1 AND team_id = $2) AS merged,
+              (SELECT count(*)::int FROM responses WHERE round_id = $1 AND team_id = $3) AS alpha`,
+      [roundId, MERGED_TEAM_ID, w.teamIds.alpha],
+    );
+    expect(stored).toEqual({ merged: 9, alpha: 11 });
+    // Run again (a second replica): nothing changes.
+    await app.app.get(BallotBoxService).mergeEarlierRounds();
+    const after = await request(app.url)
+      .get(`/api/rounds/${roundId}/results?groupBy=team`)
+      .set(w.admin)
+      .expect(200);
+    expect(after.body.respondents).toBe(before.body.respondents);
+    expect(after.body.questions).toEqual(before.body.questions);
+    const names = (after.body.groups as { name: string; suppressed: boolean }[]).map((g) => [
+      g.name,
+      g.suppressed,
+    ]);
+    expect(names).toEqual([
+      ['alpha', false],
+      ['bravo', true],
+      ['solo-old', true],
+    ]);
+    expect(after.body.groups[0].respondents).toBe(11);
   });
 
   it('ballots survive a restart; without the key the close stops with 503 and the round stays open, nothing lost', async () => {

@@ -13,6 +13,18 @@ export const MERGED_TEAM_ID = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
 
 const NO_TEAM = 'no-team';
 
+/** The teams (null: "no team") whose group is not publishable under k, given group sizes. */
+export function mergedTeams(
+  sizes: { teamId: string | null; respondents: number }[],
+  k: number,
+): (string | null)[] {
+  const suppressed = suppressedGroups(
+    sizes.map((g) => ({ key: g.teamId ?? NO_TEAM, n: g.respondents })),
+    k,
+  );
+  return [...suppressed].map((key) => (key === NO_TEAM ? null : key));
+}
+
 /**
  * The same responses with unpublishable teams replaced by MERGED_TEAM_ID (order kept), and the
  * teams so merged (null for "no team").
@@ -21,20 +33,16 @@ export function mergeUnpublishable<T extends { teamId: string | null }>(
   responses: T[],
   k: number,
 ): { responses: T[]; merged: (string | null)[] } {
-  const sizes = new Map<string, number>();
-  for (const r of responses) {
-    const key = r.teamId ?? NO_TEAM;
-    sizes.set(key, (sizes.get(key) ?? 0) + 1);
-  }
-  const suppressed = suppressedGroups(
-    [...sizes].map(([key, n]) => ({ key, n })),
+  const sizes = new Map<string | null, number>();
+  for (const r of responses) sizes.set(r.teamId, (sizes.get(r.teamId) ?? 0) + 1);
+  const merged = mergedTeams(
+    [...sizes].map(([teamId, respondents]) => ({ teamId, respondents })),
     k,
   );
-  if (suppressed.size === 0) return { responses, merged: [] };
+  if (merged.length === 0) return { responses, merged };
+  const hidden = new Set(merged);
   return {
-    responses: responses.map((r) =>
-      suppressed.has(r.teamId ?? NO_TEAM) ? { ...r, teamId: MERGED_TEAM_ID } : r,
-    ),
-    merged: [...suppressed].map((key) => (key === NO_TEAM ? null : key)),
+    responses: responses.map((r) => (hidden.has(r.teamId) ? { ...r, teamId: MERGED_TEAM_ID } : r)),
+    merged,
   };
 }
