@@ -194,6 +194,20 @@ export class RoundsRepository {
     return this.repo.findOneBy({ surveyId, occurrence });
   }
 
+  /** Of these scheduled occurrences, the ones that have a round, as `surveyId|YYYY-MM-DD`. */
+  async openedOccurrences(
+    wanted: { surveyId: string; occurrence: string }[],
+  ): Promise<Set<string>> {
+    if (wanted.length === 0) return new Set();
+    const rows: { survey_id: string; occurrence: string }[] = await this.repo.query(
+      `SELECT r.survey_id, r.occurrence FROM rounds r
+         JOIN unnest($1::uuid[], $2::varchar[]) AS w(survey_id, occurrence)
+           ON w.survey_id = r.survey_id AND w.occurrence = r.occurrence`,
+      [wanted.map((w) => w.surveyId), wanted.map((w) => w.occurrence)],
+    );
+    return new Set(rows.map((r) => `${r.survey_id}|${r.occurrence}`));
+  }
+
   listForSurveys(surveyIds: string[]): Promise<RoundEntity[]> {
     if (surveyIds.length === 0) return Promise.resolve([]);
     return this.repo.find({ where: { surveyId: In(surveyIds) }, order: { openedAt: 'ASC' } });

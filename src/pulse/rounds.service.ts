@@ -20,7 +20,7 @@ import { BallotBoxService } from './ballot-box.service';
 import { pickRoundQuestions } from './rotation';
 import { RoundsRepository } from './rounds.repository';
 import { PulseNotifier } from './slack/pulse.notifier';
-import { parseRrule } from './surveys.service';
+import { parseRecurrence } from './schedule/recurrence';
 import { SurveysRepository } from './surveys.repository';
 
 export interface Participation {
@@ -340,38 +340,53 @@ export class RoundsService {
   async openScheduledRounds(): Promise<number> {
     const now = DateTime.fromJSDate(this.clock.now(), { zone: 'utc' });
     let opened = 0;
+    const due: { survey: SurveyEntity; date: DateTime }[] = [];
     for (const survey of await this.surveys.listScheduled()) {
-      for (const date of scheduledDatesAround(survey, now)) {
-        const occurrence = date.toISODate()!;
-        if (await this.rounds.findByOccurrence(survey.id, occurrence)) continue;
-        const [hour, minute] = survey.scheduleLocalTime!.split(':').map(Number);
-        const deliverAt = (tz: string) =>
-          DateTime.fromObject(
-            { year: date.year, month: date.month, day: date.day, hour, minute },
-            { zone: tz || 'UTC' },
-          ).toJSDate();
-        // The earliest possible local time of that date is in UTC+14.
-        const earliest = DateTime.fromJSDate(deliverAt('Pacific/Kiritimati'));
-        if (now < earliest.minus({ minutes: SCHEDULE_LEAD_MINUTES })) continue;
-        // A date whose latest local delivery (UTC−12) is over a window ago is history, not due.
-        if (now > DateTime.fromJSDate(deliverAt('Etc/GMT+12')).plus({ hours: survey.windowHours }))
-          continue;
-        try {
-          await this.open(survey.workspaceId, survey.id, {
-            occurrence,
-            openedAt: now.toJSDate(),
-            deliverAt,
-          });
-          opened += 1;
-        } catch (err) {
-          // Another replica opened it first (unique occurrence), or nobody to ask yet.
-          this.logger.warn({
-            msg: 'scheduled round not opened',
-            surveyId: survey.id,
-            occurrence,
-            reason: (err as Error).message,
-          });
-        }
+      try {
+        for (const date of scheduledDatesAround(survey, now)) due.push({ survey, date });
+      } catch (err) {
+        // A rule stored before rules were checked, and refused now: it schedules nothing.
+        this.logger.warn({
+          msg: 'survey schedule refused',
+          surveyId: survey.id,
+          reason: (err as Error).message,
+        });
+      }
+    }
+    // Which of those occurrences have a round already: one query for the tick.
+    const existing = await this.rounds.openedOccurrences(
+      due.map(({ survey, date }) => ({ surveyId: survey.id, occurrence: date.toISODate()! })),
+    );
+    for (const { survey, date } of due) {
+      const occurrence = date.toISODate()!;
+      if (existing.has(`${survey.id}|${occurrence}`)) continue;
+      const [hour, minute] = survey.scheduleLocalTime!.split(':').map(Number);
+      const deliverAt = (tz: string) =>
+        DateTime.fromObject(
+          { year: date.year, month: date.month, day: date.day, hour, minute },
+          { zone: tz || 'UTC' },
+        ).toJSDate();
+      // The earliest possible local time of that date is in UTC+14.
+      const earliest = DateTime.fromJSDate(deliverAt('Pacific/Kiritimati'));
+      if (now < earliest.minus({ minutes: SCHEDULE_LEAD_MINUTES })) continue;
+      // A date whose latest local delivery (UTC−12) is over a window ago is history, not due.
+      if (now > DateTime.fromJSDate(deliverAt('Etc/GMT+12')).plus({ hours: survey.windowHours }))
+        continue;
+      try {
+        await this.open(survey.workspaceId, survey.id, {
+          occurrence,
+          openedAt: now.toJSDate(),
+          deliverAt,
+        });
+        opened += 1;
+      } catch (err) {
+        // Another replica opened it first (unique occurrence), or nobody to ask yet.
+        this.logger.warn({
+          msg: 'scheduled round not opened',
+          surveyId: survey.id,
+          occurrence,
+          reason: (err as Error).message,
+        });
       }
     }
     return opened;
@@ -436,15 +451,12 @@ export class RoundsService {
 
 /** UTC calendar dates (yesterday, today, tomorrow) that are occurrences of the survey's rule. */
 export function scheduledDatesAround(survey: SurveyEntity, now: DateTime): DateTime[] {
-  const rule = parseRrule(survey.scheduleRrule!);
   const dtstart = DateTime.fromJSDate(survey.createdAt, { zone: 'utc' }).startOf('day');
-  const ruleWithStart = new (rule.constructor as typeof import('rrule').RRule)({
-    ...rule.origOptions,
-    dtstart: dtstart.toJSDate(),
-  });
+  const rule = parseRecurrence(survey.scheduleRrule!, dtstart.toJSDate());
   const from = now.startOf('day').minus({ days: 1 });
   const to = now.startOf('day').plus({ days: 1 }).endOf('day');
-  return ruleWithStart
-    .between(from.toJSDate(), to.toJSDate(), true)
+  // Daily or coarser: three days hold three dates at most.
+  return rule
+    .between(from.toJSDate(), to.toJSDate(), true, (_d, i) => i < 3)
     .map((d) => DateTime.fromJSDate(d, { zone: 'utc' }).startOf('day'));
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RRule } from 'rrule';
+import { assertOccursWithinYear, parseRecurrence } from './schedule/recurrence';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
 import { TeamsService } from '../teams/teams.service';
@@ -23,7 +23,10 @@ export class SurveysService {
 
   async create(workspaceId: string, input: CreateSurveyDto): Promise<SurveyEntity> {
     const questions = normalizeQuestions(input.questions);
-    if (input.schedule) parseRrule(input.schedule.rrule);
+    const now = this.clock.now();
+    if (input.schedule) {
+      assertOccursWithinYear(parseRecurrence(input.schedule.rrule, now), now);
+    }
     if (
       input.reminderAfterHours !== undefined &&
       input.reminderAfterHours >= (input.windowHours ?? 72)
@@ -45,7 +48,7 @@ export class SurveysService {
       windowHours: input.windowHours ?? 72,
       reminderAfterHours: input.reminderAfterHours ?? null,
       // The schedule's first day: the injected clock's, never the database's now().
-      createdAt: this.clock.now(),
+      createdAt: now,
     });
   }
 
@@ -95,17 +98,4 @@ export function normalizeQuestions(
     );
   }
   return questions;
-}
-
-export function parseRrule(rrule: string): RRule {
-  try {
-    const options = RRule.parseString(rrule.replace(/^RRULE:/, ''));
-    if (options.freq === undefined) throw new Error('FREQ is missing');
-    return new RRule(options);
-  } catch (err) {
-    throw new DomainError(
-      'validation_failed',
-      `schedule.rrule is not a valid recurrence rule (${(err as Error).message})`,
-    );
-  }
 }

@@ -93,6 +93,21 @@ describe('pulse lifecycle', () => {
         },
         'schedule.localTime',
       ],
+      ...(
+        [
+          ['FREQ=SECONDLY', 'FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY'],
+          ['FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31', 'names no real date'],
+          ['FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO', 'may not use BYSETPOS'],
+          ['FREQ=YEARLY;UNTIL=20200101T000000Z', 'no occurrence within a year'],
+        ] as const
+      ).map(([rrule, message]): [object, string] => [
+        {
+          title: 'x',
+          questions: [{ kind: 'scale5', prompt: 'p' }],
+          schedule: { rrule, localTime: '15:00' },
+        },
+        message,
+      ]),
       [
         {
           title: 'x',
