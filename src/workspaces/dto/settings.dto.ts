@@ -1,22 +1,37 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
-import { ANONYMITY_FLOOR } from '../../config/config';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { ANONYMITY_CEILING, ANONYMITY_FLOOR } from '../../config/config';
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 export class UpdateSettingsDto {
   @ApiPropertyOptional({
     minimum: ANONYMITY_FLOOR,
+    maximum: ANONYMITY_CEILING,
     description: 'minimum respondents per reported group',
   })
   @IsOptional()
   @IsInt()
   @Min(ANONYMITY_FLOOR, { message: `anonymityThreshold must be at least ${ANONYMITY_FLOOR}` })
+  // Without a ceiling, a value past the column's range was a database error (a 500).
+  @Max(ANONYMITY_CEILING, {
+    message: `anonymityThreshold must be at most ${ANONYMITY_CEILING}`,
+  })
   anonymityThreshold?: number;
 
   @ApiPropertyOptional({ description: 'new stories wait for an HR lead before they are published' })
-  @IsOptional()
-  @IsBoolean()
+  // Not IsOptional: that would let null through to a NOT NULL column.
+  @ValidateIf((_, v) => v !== undefined)
+  @IsBoolean({ message: 'storyModeration must be true or false' })
   storyModeration?: boolean;
 
   @ApiPropertyOptional({ nullable: true, example: 'C0123456789' })
