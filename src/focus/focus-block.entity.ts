@@ -44,7 +44,10 @@ export class FocusBlockEntity {
   @Column({ type: 'varchar', default: 'scheduled' })
   state: FocusState;
 
-  /** The agent's status before the block, restored afterwards. */
+  /**
+   * The agent's status before the block, restored afterwards; cleared once restored or given up
+   * (PRODUCT.md §3: a kept status is forgotten), so no block holds it longer than its sync.
+   */
   @Column({ name: 'kept_status', type: 'jsonb', nullable: true })
   keptStatus: SlackStatus | null;
 

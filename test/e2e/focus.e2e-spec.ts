@@ -79,6 +79,22 @@ describe('/focus', () => {
       { what: 'focus sync to settle' },
     );
 
+  /** The agent's latest block, as stored. */
+  const latestBlock = async (user: string) => {
+    const [row]: {
+      id: string;
+      state: string;
+      kept_status: object | null;
+      restored_at: Date | null;
+    }[] = await ds.query(
+      `SELECT b.id, b.state, b.kept_status, b.restored_at
+           FROM focus_blocks b JOIN people p ON p.id = b.person_id
+          WHERE p.slack_user_id = $1 ORDER BY b.created_at DESC LIMIT 1`,
+      [user],
+    );
+    return row;
+  };
+
   beforeAll(async () => {
     const rows: { slack_user_id: string }[] = await ds.query(
       `SELECT slack_user_id FROM people WHERE user_token_enc IS NOT NULL`,
@@ -134,6 +150,8 @@ describe('/focus', () => {
       return row.state === 'ended';
     });
     expect(w.slack.user(user)!.profile.status_text).toBe('Lunch');
+    // The agent's own newer status stays, and the old one is not kept for anything.
+    expect((await latestBlock(user)).kept_status).toBeNull();
   });
 
   it('records the block of an agent who has not connected, offers Connect, and syncs once they do', async () => {
@@ -617,6 +635,55 @@ describe('/focus', () => {
       what: 'the kept status back',
     });
     expect(w.slack.calls('dnd.endSnooze')).toHaveLength(1);
+  });
+
+  it('forgets the kept status once it is restored', async () => {
+    const user = w.members.desk[0];
+    await settled();
+    await setOwnStatus(user, 'Out sick', ':face_with_thermometer:');
+    w.slack.clearCalls();
+    await focus(user, '30m');
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    // Kept while the block runs: it is what comes back.
+    expect((await latestBlock(user)).kept_status).toMatchObject({ status_text: 'Out sick' });
+    await focus(user, 'off');
+    await eventually(() => w.slack.user(user)!.profile.status_text === 'Out sick', {
+      what: 'the kept status back',
+    });
+    const ended = await eventually(
+      async () => {
+        const row = await latestBlock(user);
+        return row.state === 'ended' ? row : undefined;
+      },
+      { what: 'the block ended' },
+    );
+    expect(ended.restored_at).not.toBeNull();
+    expect(ended.kept_status).toBeNull();
+  });
+
+  it('forgets the kept status when the restore is given up: the agent revoked Pulsedesk’s access', async () => {
+    const user = w.members.desk[1];
+    await settled();
+    await setOwnStatus(user, 'Out sick', ':face_with_thermometer:');
+    w.slack.clearCalls();
+    await focus(user, '30m');
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    expect((await latestBlock(user)).kept_status).toMatchObject({ status_text: 'Out sick' });
+    // Slack refuses the agent's token for good: retrying cannot restore anything.
+    w.slack.revokeToken(tokens.get(user)!);
+    await focus(user, 'off');
+    const ended = await eventually(
+      async () => {
+        const row = await latestBlock(user);
+        return row.state === 'ended' ? row : undefined;
+      },
+      { what: 'the block ended' },
+    );
+    expect(ended.kept_status).toBeNull();
+    expect(ended.restored_at).toBeNull();
+    // Given up at the first refusal, not retried: one call, refused.
+    expect(w.slack.calls('dnd.endSnooze').map((c) => c.error)).toEqual(['token_revoked']);
+    expect(w.slack.calls('users.profile.set')).toHaveLength(1); // the focus status, no restore
   });
 
   it('honours 429 Retry-After per method for the whole workspace, and applies each block once', async () => {
