@@ -8,6 +8,7 @@ import { FocusBlocks1764268800000 } from './1764268800000-FocusBlocks';
 import { ResultsReadPath1764355200000 } from './1764355200000-ResultsReadPath';
 import { FocusSyncPacing1764441600000 } from './1764441600000-FocusSyncPacing';
 import { PacingLateness1764528000000 } from './1764528000000-PacingLateness';
+import { FocusPrivacy1764700800000 } from './1764700800000-FocusPrivacy';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   ResultsReadPath1764355200000,
   FocusSyncPacing1764441600000,
   PacingLateness1764528000000,
+  FocusPrivacy1764700800000,
 ];

@@ -26,6 +26,10 @@ export class FocusBlockEntity {
   @Column({ name: 'person_id', type: 'uuid' })
   personId: string;
 
+  /** The agent's team when the block was taken: the group its weekly figures count for. */
+  @Column({ name: 'team_id', type: 'uuid', nullable: true })
+  teamId: string | null;
+
   @Column({ name: 'rule_id', type: 'uuid', nullable: true })
   ruleId: string | null;
 

@@ -10,6 +10,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { ANONYMITY_CEILING, ANONYMITY_FLOOR } from '../../config/config';
+import { FOCUS_RETENTION_DAYS } from '../workspaces.service';
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
@@ -55,6 +56,24 @@ export class UpdateSettingsDto {
   @IsOptional()
   @Matches(/^:[a-z0-9_+-]{1,60}:$/, { message: 'focusStatusEmoji must look like :emoji_name:' })
   focusStatusEmoji?: string;
+
+  @ApiPropertyOptional({
+    minimum: FOCUS_RETENTION_DAYS.min,
+    maximum: FOCUS_RETENTION_DAYS.max,
+    default: FOCUS_RETENTION_DAYS.default,
+    description:
+      'days ended and cancelled focus blocks are kept; only weekly aggregates stay after',
+  })
+  // Not IsOptional: that would let null through to a NOT NULL column.
+  @ValidateIf((_, v) => v !== undefined)
+  @IsInt({ message: 'focusRetentionDays must be a whole number of days' })
+  @Min(FOCUS_RETENTION_DAYS.min, {
+    message: `focusRetentionDays must be at least ${FOCUS_RETENTION_DAYS.min}`,
+  })
+  @Max(FOCUS_RETENTION_DAYS.max, {
+    message: `focusRetentionDays must be at most ${FOCUS_RETENTION_DAYS.max}`,
+  })
+  focusRetentionDays?: number;
 }
 
 export class SettingsDto {
@@ -64,4 +83,5 @@ export class SettingsDto {
   @ApiProperty({ nullable: true, type: String }) digestChannelId: string | null;
   @ApiProperty() focusStatusText: string;
   @ApiProperty() focusStatusEmoji: string;
+  @ApiProperty() focusRetentionDays: number;
 }
