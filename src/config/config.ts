@@ -36,6 +36,8 @@ export interface AppConfig {
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 export const SLACK_DEFAULT_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';
 export const ANONYMITY_FLOOR = 3;
+/** The largest anonymity threshold the environment or a workspace setting may ask for. */
+export const ANONYMITY_CEILING = 1000;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -157,7 +159,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'ANONYMITY_THRESHOLD',
     5,
     ANONYMITY_FLOOR,
-    1000,
+    ANONYMITY_CEILING,
     problems,
     ' (below 3 one person could be singled out)',
   );

@@ -26,6 +26,10 @@ export class FocusBlockEntity {
   @Column({ name: 'person_id', type: 'uuid' })
   personId: string;
 
+  /** The agent's team when the block was taken: the group its weekly figures count for. */
+  @Column({ name: 'team_id', type: 'uuid', nullable: true })
+  teamId: string | null;
+
   @Column({ name: 'rule_id', type: 'uuid', nullable: true })
   ruleId: string | null;
 
@@ -44,7 +48,10 @@ export class FocusBlockEntity {
   @Column({ type: 'varchar', default: 'scheduled' })
   state: FocusState;
 
-  /** The agent's status before the block, restored afterwards. */
+  /**
+   * The agent's status before the block, restored afterwards; cleared once restored or given up
+   * (PRODUCT.md §3: a kept status is forgotten), so no block holds it longer than its sync.
+   */
   @Column({ name: 'kept_status', type: 'jsonb', nullable: true })
   keptStatus: SlackStatus | null;
 

@@ -149,36 +149,66 @@ export class FocusSyncService {
     });
   }
 
-  end(job: FocusJob): Promise<void> {
+  /**
+   * The end sync. The kept status is forgotten (kept_status cleared) as the block ends: once
+   * restored, once the agent's own newer status is left in place, and once the restore is given
+   * up — Slack refused for good (revoked token, missing scope), or the job's last attempt
+   * (`lastAttempt`) failed. Nothing is then kept to restore later: the agent's status has stayed
+   * Pulsedesk's until its expiration at the block's end cleared it.
+   */
+  end(job: FocusJob, { lastAttempt = false }: { lastAttempt?: boolean } = {}): Promise<void> {
     return this.run(FOCUS_QUEUES.end, job, async (block, slots) => {
       if (block.state === 'cancelled' || block.state === 'ended') return;
       // The end job of a block whose end moved later ("End now" moves it earlier, never later).
       if (block.endsAt > this.clock.now()) return;
       const token = await this.userToken(block);
       if (!token || !block.appliedStatus) {
-        await this.focus.update(block.id, { state: 'ended' });
+        await this.focus.update(block.id, { state: 'ended', keptStatus: null });
         return;
       }
-      const applied = block.appliedStatus;
-      if (applied.snoozed) {
-        try {
-          await this.call(block, slots, 'dnd.endSnooze', () => this.slack.endSnooze(token));
-        } catch (err) {
-          // The agent ended the snooze themselves: nothing to undo.
-          if (!(err instanceof SlackCallError && err.slackError === 'snooze_not_active')) throw err;
-        }
-        await this.focus.update(block.id, { appliedStatus: { ...applied, snoozed: false } });
+      try {
+        await this.undo(block, token, slots);
+      } catch (err) {
+        if (err instanceof Deferred) throw err;
+        const refused = err instanceof SlackCallError && !err.retryable;
+        if (!refused && !lastAttempt) throw err; // retried with backoff
+        await this.focus.update(block.id, { state: 'ended', keptStatus: null });
+        this.logger.warn({
+          msg: 'focus restore given up',
+          blockId: block.id,
+          workspaceId: block.workspaceId,
+          err: (err as Error).message,
+        });
+        return;
       }
-      const current = await this.call(block, slots, 'users.profile.get', () =>
-        this.slack.getProfileStatus(token),
-      );
-      if (stillOurs(current, applied, this.clock.now()) && block.keptStatus) {
-        await this.call(block, slots, 'users.profile.set', () =>
-          this.slack.setProfileStatus(token, restorable(block.keptStatus!, this.clock.now())),
-        );
-      }
-      await this.focus.update(block.id, { state: 'ended', restoredAt: this.clock.now() });
+      await this.focus.update(block.id, {
+        state: 'ended',
+        restoredAt: this.clock.now(),
+        keptStatus: null,
+      });
     });
+  }
+
+  /** Ends the snooze and puts the kept status back if the status is still Pulsedesk's. */
+  private async undo(block: FocusBlockEntity, token: string, slots: Slots): Promise<void> {
+    const applied = block.appliedStatus!;
+    if (applied.snoozed) {
+      try {
+        await this.call(block, slots, 'dnd.endSnooze', () => this.slack.endSnooze(token));
+      } catch (err) {
+        // The agent ended the snooze themselves: nothing to undo.
+        if (!(err instanceof SlackCallError && err.slackError === 'snooze_not_active')) throw err;
+      }
+      await this.focus.update(block.id, { appliedStatus: { ...applied, snoozed: false } });
+    }
+    const current = await this.call(block, slots, 'users.profile.get', () =>
+      this.slack.getProfileStatus(token),
+    );
+    if (stillOurs(current, applied, this.clock.now()) && block.keptStatus) {
+      await this.call(block, slots, 'users.profile.set', () =>
+        this.slack.setProfileStatus(token, restorable(block.keptStatus!, this.clock.now())),
+      );
+    }
   }
 
   /**

@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { SummaryQueryDto } from './dto/summary-query.dto';
+import { FocusSummaryDto } from './dto/focus-summary.dto';
+import { instantOf, SummaryQueryDto } from './dto/summary-query.dto';
+import { FocusSummaryService } from './focus-summary.service';
 import { FocusService } from './focus.service';
 
 /** Presence, not surveillance: who is heads-down now, and per-team weekly aggregates. */
@@ -10,7 +12,10 @@ import { FocusService } from './focus.service';
 @ApiBearerAuth()
 @Controller('api/focus')
 export class FocusController {
-  constructor(private readonly focus: FocusService) {}
+  constructor(
+    private readonly focus: FocusService,
+    private readonly summaries: FocusSummaryService,
+  ) {}
 
   @Get('now')
   @Roles('lead', 'hr', 'admin')
@@ -20,7 +25,11 @@ export class FocusController {
 
   @Get('summary')
   @Roles('lead', 'hr', 'admin')
-  summary(@CurrentPrincipal() p: Principal, @Query() query: SummaryQueryDto) {
-    return this.focus.summary(p, new Date(query.from), new Date(query.to));
+  @ApiOkResponse({ type: FocusSummaryDto })
+  summary(
+    @CurrentPrincipal() p: Principal,
+    @Query() query: SummaryQueryDto,
+  ): Promise<FocusSummaryDto> {
+    return this.summaries.summary(p, instantOf(query.from), instantOf(query.to));
   }
 }

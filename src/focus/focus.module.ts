@@ -4,13 +4,18 @@ import { PeopleModule } from '../people/people.module';
 import { TeamsModule } from '../teams/teams.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { FocusBlockEntity } from './focus-block.entity';
+import { FocusRetentionService } from './focus-retention.service';
+import { FocusSummaryService } from './focus-summary.service';
 import { FocusSyncService } from './focus-sync.service';
+import { FocusWeeksRepository } from './focus-weeks.repository';
 import { FocusController } from './focus.controller';
 import { FocusRepository } from './focus.repository';
 import { FocusService } from './focus.service';
 import { FocusConnectedJobHandler } from './jobs/focus-connected.job';
 import { FocusEndJob } from './jobs/focus-end.job';
 import { FocusExpandJob } from './jobs/focus-expand.job';
+import { FocusRetentionTickJob } from './jobs/focus-retention-tick.job';
+import { FocusRetentionJobHandler } from './jobs/focus-retention.job';
 import { FocusStartJob } from './jobs/focus-start.job';
 import { FocusSlackListener } from './slack/focus.slack-listener';
 
@@ -25,13 +30,18 @@ import { FocusSlackListener } from './slack/focus.slack-listener';
   controllers: [FocusController],
   providers: [
     FocusRepository,
+    FocusWeeksRepository,
     FocusService,
+    FocusSummaryService,
+    FocusRetentionService,
     FocusSyncService,
     FocusSlackListener,
     FocusStartJob,
     FocusEndJob,
     FocusConnectedJobHandler,
     FocusExpandJob,
+    FocusRetentionTickJob,
+    FocusRetentionJobHandler,
   ],
   exports: [FocusService],
 })

@@ -6,7 +6,15 @@ export const FOCUS_QUEUES = {
   end: 'focus.end',
   /** An agent connected Slack: a block already running starts syncing now. */
   connected: 'focus.connected',
+  /** Hourly cron: one retention job per workspace. */
+  retentionTick: 'focus.retention-tick',
+  /** A workspace's ended weeks rolled up, then its blocks past retention deleted. */
+  retention: 'focus.retention',
 } as const;
+
+export interface FocusRetentionJob {
+  workspaceId: string;
+}
 
 export interface FocusConnectedJob {
   personId: string;

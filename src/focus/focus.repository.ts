@@ -49,7 +49,7 @@ export class FocusRepository {
     manager: EntityManager,
     values: Pick<
       FocusBlockEntity,
-      'workspaceId' | 'personId' | 'startsAt' | 'endsAt' | 'note' | 'source' | 'ruleId'
+      'workspaceId' | 'personId' | 'teamId' | 'startsAt' | 'endsAt' | 'note' | 'source' | 'ruleId'
     >,
   ): Promise<FocusBlockEntity> {
     return manager.save(manager.create(FocusBlockEntity, { ...values, state: 'scheduled' }));
@@ -211,25 +211,39 @@ export class FocusRepository {
     );
   }
 
-  /** Per team and ISO week: focus hours and blocks taken (clipped to the range), refusals. Aggregates only. */
-  async summary(workspaceId: string, from: Date, to: Date) {
-    const taken: { team_id: string | null; week: string; hours: number; blocks: number }[] =
-      await this.repo.query(
-        `SELECT p.team_id, to_char(date_trunc('week', b.starts_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW') AS week,
-              round(sum(extract(epoch FROM (LEAST(b.ends_at, $3) - GREATEST(b.starts_at, $2)))) / 3600.0, 2)::float AS hours,
-              count(*)::int AS blocks
-         FROM focus_blocks b JOIN people p ON p.id = b.person_id
-        WHERE b.workspace_id = $1 AND b.state IN ('active', 'ended', 'scheduled')
-          AND b.starts_at < $3 AND b.ends_at > $2
-        GROUP BY 1, 2`,
-        [workspaceId, from, to],
-      );
-    const refused: { team_id: string | null; week: string; refused: number }[] =
-      await this.repo.query(
-        `SELECT team_id, to_char(date_trunc('week', refused_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW') AS week, count(*)::int AS refused
-         FROM focus_refusals WHERE workspace_id = $1 AND refused_at >= $2 AND refused_at < $3 GROUP BY 1, 2`,
-        [workspaceId, from, to],
-      );
-    return { taken, refused };
+  /**
+   * Ended and cancelled blocks of the workspace that ended before `before`, deleted inside the
+   * caller's transaction (the retention job's, after their weeks are rolled up).
+   */
+  async deleteFinishedBefore(m: EntityManager, workspaceId: string, before: Date): Promise<number> {
+    const [{ n }]: { n: number }[] = await m.query(
+      `WITH gone AS (
+         DELETE FROM focus_blocks
+          WHERE workspace_id = $1 AND state IN ('ended', 'cancelled') AND ends_at < $2
+          RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [workspaceId, before],
+    );
+    return n;
+  }
+
+  /**
+   * Forgets the kept status of the workspace's blocks that ended before `before`, whatever their
+   * state: a safety net for an end sync that never finished (its job lost with a replica).
+   */
+  async forgetKeptStatusEndedBefore(
+    m: EntityManager,
+    workspaceId: string,
+    before: Date,
+  ): Promise<number> {
+    const [{ n }]: { n: number }[] = await m.query(
+      `WITH forgotten AS (
+         UPDATE focus_blocks SET kept_status = NULL
+          WHERE workspace_id = $1 AND kept_status IS NOT NULL AND ends_at < $2
+          RETURNING 1)
+       SELECT count(*)::int AS n FROM forgotten`,
+      [workspaceId, before],
+    );
+    return n;
   }
 }

@@ -109,6 +109,7 @@ export class FocusService {
       const block = await this.focus.insert(m, {
         workspaceId: person.workspaceId,
         personId: person.id,
+        teamId: team?.id ?? null,
         startsAt: input.start,
         endsAt: input.end,
         note: input.note,
@@ -195,6 +196,7 @@ export class FocusService {
       const marker = await this.focus.insert(m, {
         workspaceId: survivor.workspaceId,
         personId: survivor.personId,
+        teamId: survivor.teamId,
         startsAt: input.start,
         endsAt: input.end,
         note: input.note,
@@ -384,45 +386,5 @@ export class FocusService {
         focusing,
       };
     });
-  }
-
-  /** GET /api/focus/summary: per team and ISO week, hours and blocks taken and refusals. */
-  async summary(principal: Principal, from: Date, to: Date) {
-    if (from >= to) throw new DomainError('validation_failed', 'from must be before to');
-    const { taken, refused } = await this.focus.summary(principal.workspaceId, from, to);
-    const views = await this.teams.listFor(principal);
-    const names = new Map(views.map((v) => [v.team.id, v.team.name]));
-    const key = (teamId: string | null, week: string) => `${teamId ?? ''}|${week}`;
-    const rows = new Map<
-      string,
-      {
-        teamId: string | null;
-        team: string;
-        week: string;
-        focusHours: number;
-        blocks: number;
-        refused: number;
-      }
-    >();
-    const row = (teamId: string | null, week: string) => {
-      const k = key(teamId, week);
-      if (!rows.has(k))
-        rows.set(k, {
-          teamId,
-          team: teamId ? (names.get(teamId) ?? 'Former team') : 'No team',
-          week,
-          focusHours: 0,
-          blocks: 0,
-          refused: 0,
-        });
-      return rows.get(k)!;
-    };
-    for (const t of taken)
-      Object.assign(row(t.team_id, t.week), { focusHours: t.hours, blocks: t.blocks });
-    for (const r of refused) row(r.team_id, r.week).refused = r.refused;
-    const visible = [...rows.values()].filter(
-      (r) => principal.role !== 'lead' || r.teamId === principal.teamId,
-    );
-    return visible.sort((a, b) => a.week.localeCompare(b.week) || a.team.localeCompare(b.team));
   }
 }

@@ -50,6 +50,10 @@ export class WorkspaceEntity {
   @Column({ name: 'focus_status_emoji', type: 'varchar', nullable: true })
   focusStatusEmoji: string | null;
 
+  /** Days an ended or cancelled focus block is kept before only its weekly figures remain. */
+  @Column({ name: 'focus_retention_days', type: 'integer', default: 30 })
+  focusRetentionDays: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -21,6 +21,7 @@ export type SettingsPatch = Partial<
     | 'digestChannelId'
     | 'focusStatusText'
     | 'focusStatusEmoji'
+    | 'focusRetentionDays'
   >
 >;
 
@@ -51,6 +52,12 @@ export class WorkspacesRepository {
 
   findBySlackTeamId(slackTeamId: string): Promise<WorkspaceEntity | null> {
     return this.repo.findOneBy({ slackTeamId });
+  }
+
+  /** Every workspace's id, for periodic work that fans out one job per workspace. */
+  async listIds(): Promise<string[]> {
+    const rows = await this.repo.find({ select: { id: true }, order: { createdAt: 'ASC' } });
+    return rows.map((w) => w.id);
   }
 
   /** At most two rows: enough to tell "none", "the only one" and "several". */

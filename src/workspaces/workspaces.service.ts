@@ -26,10 +26,19 @@ export interface WorkspaceSettings {
   digestChannelId: string | null;
   focusStatusText: string;
   focusStatusEmoji: string;
+  focusRetentionDays: number;
 }
 
 export const DEFAULT_FOCUS_STATUS_TEXT = 'Heads-down, please come back later';
 export const DEFAULT_FOCUS_STATUS_EMOJI = ':no_bell:';
+
+/**
+ * How long ended and cancelled focus blocks are kept (PRODUCT.md §3). At least a week, so a
+ * block outlives the week it belongs to until that week is rolled up; at most a year, beyond
+ * which the setting would be keeping individual history rather than limiting it. The database
+ * checks the same bounds.
+ */
+export const FOCUS_RETENTION_DAYS = { default: 30, min: 7, max: 365 } as const;
 
 /**
  * How long a workspace found by Slack team id is reused. Every Slack request looks its workspace
@@ -158,7 +167,13 @@ export class WorkspacesService implements OnApplicationBootstrap {
       digestChannelId: workspace.digestChannelId,
       focusStatusText: workspace.focusStatusText ?? DEFAULT_FOCUS_STATUS_TEXT,
       focusStatusEmoji: workspace.focusStatusEmoji ?? DEFAULT_FOCUS_STATUS_EMOJI,
+      focusRetentionDays: workspace.focusRetentionDays ?? FOCUS_RETENTION_DAYS.default,
     };
+  }
+
+  /** Every workspace's id (periodic jobs fan out one job per workspace). */
+  listIds(): Promise<string[]> {
+    return this.workspaces.listIds();
   }
 
   async getSettings(workspaceId: string): Promise<WorkspaceSettings> {

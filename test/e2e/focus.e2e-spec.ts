@@ -7,6 +7,8 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DateTime } from 'luxon';
+import { updateReturning } from '../../src/database/returning';
+import { FocusRetentionService } from '../../src/focus/focus-retention.service';
 import { FocusSyncService } from '../../src/focus/focus-sync.service';
 import { FocusRepository } from '../../src/focus/focus.repository';
 import { FocusService } from '../../src/focus/focus.service';
@@ -23,6 +25,7 @@ import {
 import { walkOAuth } from '../support/oauth-flow';
 import { blockActionsPayload, eventBody, interactionBody } from '../support/slack-signing';
 import { TEST_OAUTH } from '../support/test-app';
+import { TestClock } from '../support/test-clock';
 
 describe('/focus', () => {
   let w: PulseWorld;
@@ -79,6 +82,22 @@ describe('/focus', () => {
       { what: 'focus sync to settle' },
     );
 
+  /** The agent's latest block, as stored. */
+  const latestBlock = async (user: string) => {
+    const [row]: {
+      id: string;
+      state: string;
+      kept_status: object | null;
+      restored_at: Date | null;
+    }[] = await ds.query(
+      `SELECT b.id, b.state, b.kept_status, b.restored_at
+           FROM focus_blocks b JOIN people p ON p.id = b.person_id
+          WHERE p.slack_user_id = $1 ORDER BY b.created_at DESC LIMIT 1`,
+      [user],
+    );
+    return row;
+  };
+
   beforeAll(async () => {
     const rows: { slack_user_id: string }[] = await ds.query(
       `SELECT slack_user_id FROM people WHERE user_token_enc IS NOT NULL`,
@@ -134,6 +153,8 @@ describe('/focus', () => {
       return row.state === 'ended';
     });
     expect(w.slack.user(user)!.profile.status_text).toBe('Lunch');
+    // The agent's own newer status stays, and the old one is not kept for anything.
+    expect((await latestBlock(user)).kept_status).toBeNull();
   });
 
   it('records the block of an agent who has not connected, offers Connect, and syncs once they do', async () => {
@@ -619,6 +640,55 @@ describe('/focus', () => {
     expect(w.slack.calls('dnd.endSnooze')).toHaveLength(1);
   });
 
+  it('forgets the kept status once it is restored', async () => {
+    const user = w.members.desk[0];
+    await settled();
+    await setOwnStatus(user, 'Out sick', ':face_with_thermometer:');
+    w.slack.clearCalls();
+    await focus(user, '30m');
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    // Kept while the block runs: it is what comes back.
+    expect((await latestBlock(user)).kept_status).toMatchObject({ status_text: 'Out sick' });
+    await focus(user, 'off');
+    await eventually(() => w.slack.user(user)!.profile.status_text === 'Out sick', {
+      what: 'the kept status back',
+    });
+    const ended = await eventually(
+      async () => {
+        const row = await latestBlock(user);
+        return row.state === 'ended' ? row : undefined;
+      },
+      { what: 'the block ended' },
+    );
+    expect(ended.restored_at).not.toBeNull();
+    expect(ended.kept_status).toBeNull();
+  });
+
+  it('forgets the kept status when the restore is given up: the agent revoked Pulsedesk’s access', async () => {
+    const user = w.members.desk[1];
+    await settled();
+    await setOwnStatus(user, 'Out sick', ':face_with_thermometer:');
+    w.slack.clearCalls();
+    await focus(user, '30m');
+    await eventually(() => w.slack.calls('dnd.setSnooze').length === 1, { what: 'the snooze' });
+    expect((await latestBlock(user)).kept_status).toMatchObject({ status_text: 'Out sick' });
+    // Slack refuses the agent's token for good: retrying cannot restore anything.
+    w.slack.revokeToken(tokens.get(user)!);
+    await focus(user, 'off');
+    const ended = await eventually(
+      async () => {
+        const row = await latestBlock(user);
+        return row.state === 'ended' ? row : undefined;
+      },
+      { what: 'the block ended' },
+    );
+    expect(ended.kept_status).toBeNull();
+    expect(ended.restored_at).toBeNull();
+    // Given up at the first refusal, not retried: one call, refused.
+    expect(w.slack.calls('dnd.endSnooze').map((c) => c.error)).toEqual(['token_revoked']);
+    expect(w.slack.calls('users.profile.set')).toHaveLength(1); // the focus status, no restore
+  });
+
   it('honours 429 Retry-After per method for the whole workspace, and applies each block once', async () => {
     await settled();
     w.slack.clearCalls();
@@ -657,14 +727,383 @@ describe('/focus', () => {
     // One users.profile.set in all: the one that got the 429.
     expect(w.slack.calls('users.profile.set').map((c) => c.status)).toEqual([429]);
     expect(w.slack.rateLimitViolations()).toHaveLength(0);
-    const summary = await request(w.t.url)
-      .get('/api/focus/summary?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z')
+  });
+});
+
+/**
+ * Focus privacy (PRODUCT.md §3): the summary suppresses groups below k and reports whole ended
+ * weeks; finished blocks are deleted after the retention while the weekly figures stay. Every
+ * block is made through /focus (or FocusService) on this file's own clock, set to fixed dates.
+ */
+describe('focus privacy', () => {
+  let w: PulseWorld;
+  let ds: DataSource;
+  let workspaceId: string;
+  const clock = new TestClock('2026-09-08T09:00:00Z');
+
+  beforeAll(async () => {
+    w = await pulseWorld({ solo: 1, desk: 3 }, { app: { clock } });
+    ds = w.t.app.get(DataSource);
+    workspaceId = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!.id;
+    await request(w.t.url)
+      .patch('/api/settings')
       .set(w.admin)
+      .send({ anonymityThreshold: 3 })
       .expect(200);
-    // Refusals of the earlier tests (the /focus and App Home coverage refusals), as counted.
-    const [{ n: refusals }] = await ds.query(`SELECT count(*)::int AS n FROM focus_refusals`);
-    expect(refusals).toBeGreaterThanOrEqual(1);
-    expect(summary.body[0]).toMatchObject({ team: 'desk', refused: refusals });
-    expect(JSON.stringify(summary.body)).not.toContain(user);
+    await buildHistory();
+  });
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const [d0, d1, d2] = ['desk', 'desk', 'desk'].map((_, i) => () => w.members.desk[i]);
+  const s0 = () => w.members.solo[0];
+
+  const focus = async (user: string, text: string) => {
+    const reply = await slashCommand(w, { command: '/focus', text, userId: user });
+    expect(reply.status).toBe(200);
+    return reply.text;
+  };
+  const at = async (iso: string, ...commands: [() => string, string][]) => {
+    clock.set(iso);
+    for (const [user, text] of commands) expect(await focus(user(), text)).toContain('End now');
+  };
+  const setMinOnDuty = (minOnDuty: number) =>
+    request(w.t.url)
+      .patch(`/api/teams/${w.teamIds.desk}`)
+      .set(w.admin)
+      .send({ minOnDuty })
+      .expect(200);
+  /** A block booked ahead and cancelled before it starts (FocusService.end, as "End now" would). */
+  const cancelled = async (user: string, start: string) => {
+    const service = w.t.app.get(FocusService);
+    const person = await w.t.app.get(PeopleService).get(workspaceId, user);
+    const made = await service.create(person, {
+      start: new Date(start),
+      end: new Date(new Date(start).getTime() + 3_600_000),
+      note: null,
+      source: 'command',
+    });
+    if (made.status !== 'created') throw new Error('the block to cancel was refused');
+    expect((await service.end(person, made.block.id)).state).toBe('cancelled');
+  };
+  /**
+   * Ends every block that is over on this file's clock, as its end sync does (none of these
+   * agents connected Slack). Queued syncs are let finish first so none holds a block's lease.
+   */
+  const settled = () =>
+    eventually(
+      async () => {
+        const [{ n }] = await ds.query(
+          `SELECT count(*)::int AS n FROM pgboss.job
+            WHERE name IN ('focus.start', 'focus.end') AND state IN ('created', 'retry', 'active')
+              AND start_after <= now() + interval '90 seconds'`,
+        );
+        return n === 0;
+      },
+      { what: 'focus sync to settle' },
+    );
+  const endBlocksOver = async () => {
+    await settled();
+    const due: { id: string }[] = await ds.query(
+      `SELECT id FROM focus_blocks WHERE state IN ('scheduled', 'active') AND ends_at <= $1`,
+      [clock.now()],
+    );
+    for (const { id } of due) await w.t.app.get(FocusSyncService).end({ blockId: id });
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM focus_blocks WHERE state IN ('scheduled', 'active') AND ends_at <= $1`,
+      [clock.now()],
+    );
+    expect(n).toBe(0);
+  };
+  const summary = (from: string, to: string, auth: Record<string, string> = w.admin) =>
+    request(w.t.url).get('/api/focus/summary').query({ from, to }).set(auth);
+  const deskIn = (body: { weeks: { week: string; teams: { team: string }[] }[] }, week: string) =>
+    body.weeks.find((x) => x.week === week)!.teams.find((t) => t.team === 'desk');
+  const soloIn = (body: { weeks: { week: string; teams: { team: string }[] }[] }, week: string) =>
+    body.weeks.find((x) => x.week === week)!.teams.find((t) => t.team === 'solo');
+
+  /**
+   * Week 2026-W37 (7–13 Sep): desk d0 2 h, d1 1 h, d2 refused once then 30 min, d0 again from
+   * Sunday 23:00 for 2 h (1 h in this week, 1 h in the next); a block of d1 booked and
+   * cancelled; solo s0 3 h. Desk: 3 people, 4.5 h, 4 blocks, 1 refusal.
+   * Week 2026-W38 (14–20 Sep): d1 1 h, d2 1 h, and d0's spill; s0 1 h. Desk: 3 people, 3 h,
+   * 2 blocks (d0's counts in the week it started).
+   * Week 2026-W39 (21–27 Sep): d0 1 h, d1 1 h; d2's block cancelled. Desk: 2 people.
+   * Week 2026-W40 (28 Sep–4 Oct): d0, d1, d2 1 h each, on Wednesday 30 September.
+   */
+  async function buildHistory() {
+    await at('2026-09-08T09:00:00Z', [d0, '2h'], [d1, '1h'], [s0, '3h']);
+    await cancelled(w.members.desk[1], '2026-09-11T09:00:00Z');
+    await setMinOnDuty(3);
+    clock.set('2026-09-09T12:00:00Z');
+    expect(await focus(d2(), '30m')).toContain('fewer than 3 agents on duty');
+    await setMinOnDuty(0);
+    await at('2026-09-09T12:00:00Z', [d2, '30m']);
+    await at('2026-09-13T23:00:00Z', [d0, '2h']);
+    await at('2026-09-15T09:00:00Z', [d1, '1h'], [d2, '1h'], [s0, '1h']);
+    await at('2026-09-22T09:00:00Z', [d0, '1h'], [d1, '1h']);
+    await cancelled(w.members.desk[2], '2026-09-24T09:00:00Z');
+    await at('2026-09-30T09:00:00Z', [d0, '1h'], [d1, '1h'], [d2, '1h']);
+    clock.set('2026-09-30T12:00:00Z');
+    await endBlocksOver();
+  }
+
+  it('suppresses a one-person team (figures and zeros alike), and a team-week below k', async () => {
+    // The solo agent's focus is there to be hidden: 3 h and 1 h in two weeks.
+    const [{ hours }] = await ds.query(
+      `SELECT sum(extract(epoch FROM ends_at - starts_at) / 3600)::float AS hours
+         FROM focus_blocks b JOIN people p ON p.id = b.person_id WHERE p.slack_user_id = $1`,
+      [s0()],
+    );
+    expect(hours).toBe(4);
+    const res = await summary('2026-09-07T00:00:00Z', '2026-09-28T00:00:00Z').expect(200);
+    expect(res.body.k).toBe(3);
+    expect(res.body.weeks.map((x: { week: string }) => x.week)).toEqual([
+      '2026-W37',
+      '2026-W38',
+      '2026-W39',
+    ]);
+    for (const week of ['2026-W37', '2026-W38', '2026-W39']) {
+      // Nothing but the fact of suppression: no hours, no blocks, no count of people.
+      expect(soloIn(res.body, week)).toEqual({
+        teamId: w.teamIds.solo,
+        team: 'solo',
+        suppressed: true,
+      });
+    }
+    expect(deskIn(res.body, '2026-W37')).toEqual({
+      teamId: w.teamIds.desk,
+      team: 'desk',
+      suppressed: false,
+      people: 3,
+      focusHours: 4.5,
+      blocks: 4,
+      refused: 1,
+    });
+    expect(deskIn(res.body, '2026-W38')).toMatchObject({
+      suppressed: false,
+      people: 3,
+      focusHours: 3,
+      blocks: 2,
+      refused: 0,
+    });
+    // Two people focused that week (d2's only block was cancelled): below k.
+    expect(deskIn(res.body, '2026-W39')).toEqual({
+      teamId: w.teamIds.desk,
+      team: 'desk',
+      suppressed: true,
+    });
+    const noTeam = res.body.weeks[0].teams.find((t: { teamId: string | null }) => !t.teamId);
+    expect(noTeam).toEqual({ teamId: null, team: 'No team', suppressed: true });
+    expect(JSON.stringify(res.body)).not.toMatch(/U(SOL|DES)\d/);
+
+    // The solo team's own lead sees their team suppressed too, and no other team.
+    const lead = await request(w.t.url)
+      .post('/api/tokens')
+      .set(w.admin)
+      .send({ name: 'solo lead', role: 'lead', teamId: w.teamIds.solo })
+      .expect(201);
+    const asLead = await summary('2026-09-07T00:00:00Z', '2026-09-28T00:00:00Z', {
+      Authorization: `Bearer ${lead.body.token}`,
+    }).expect(200);
+    for (const week of asLead.body.weeks) {
+      expect(week.teams).toEqual([{ teamId: w.teamIds.solo, team: 'solo', suppressed: true }]);
+    }
+
+    // k is the workspace's: raised to 4, the desk's 3 people no longer make a group.
+    await request(w.t.url)
+      .patch('/api/settings')
+      .set(w.admin)
+      .send({ anonymityThreshold: 4 })
+      .expect(200);
+    const raised = await summary('2026-09-07T00:00:00Z', '2026-09-14T00:00:00Z').expect(200);
+    expect(raised.body.k).toBe(4);
+    expect(deskIn(raised.body, '2026-W37')).toEqual({
+      teamId: w.teamIds.desk,
+      team: 'desk',
+      suppressed: true,
+    });
+    await request(w.t.url)
+      .patch('/api/settings')
+      .set(w.admin)
+      .send({ anonymityThreshold: 3 })
+      .expect(200);
+  });
+
+  it('snaps windows to whole weeks and reports only weeks that are over', async () => {
+    const whole = await summary('2026-09-07T00:00:00Z', '2026-09-21T00:00:00Z').expect(200);
+    // Wednesday noon to the next Tuesday morning: the same two whole weeks, the same figures.
+    const partial = await summary('2026-09-09T12:00:00Z', '2026-09-15T08:00:00Z').expect(200);
+    expect(partial.body).toEqual(whole.body);
+    expect(partial.body.from).toBe('2026-09-07T00:00:00.000Z');
+    expect(partial.body.to).toBe('2026-09-21T00:00:00.000Z');
+    // An offset in the window is honoured, and still snaps to UTC weeks: Monday 14 September
+    // 01:00 in Paris is Sunday 23:00 UTC, in week 37.
+    const paris = await summary('2026-09-14T01:00:00+02:00', '2026-09-14T02:00:00+02:00');
+    expect(paris.body.weeks.map((x: { week: string }) => x.week)).toEqual(['2026-W37']);
+    expect(deskIn(paris.body, '2026-W37')).toEqual(deskIn(whole.body, '2026-W37'));
+
+    // It is Wednesday of week 40: its blocks (three people) are not reported until it is over.
+    const now = await summary('2026-09-28T00:00:00Z', '2026-12-31T00:00:00Z').expect(200);
+    expect(now.body).toMatchObject({
+      from: '2026-09-28T00:00:00.000Z',
+      to: '2026-09-28T00:00:00.000Z',
+    });
+    expect(now.body.weeks).toEqual([]);
+    clock.set('2026-10-05T00:00:00Z');
+    const over = await summary('2026-09-28T00:00:00Z', '2026-12-31T00:00:00Z').expect(200);
+    expect(over.body.weeks.map((x: { week: string }) => x.week)).toEqual(['2026-W40']);
+    expect(deskIn(over.body, '2026-W40')).toMatchObject({ people: 3, focusHours: 3, blocks: 3 });
+    clock.set('2026-09-30T12:00:00Z');
+  });
+
+  it('answers a bad window with a 400 that names the problem', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ from: '2026-09-14T00:00:00Z', to: '2026-09-07T00:00:00Z' }, /from must be before to/],
+      [{ from: '2026-09-07T00:00:00Z', to: '2026-09-07T00:00:00Z' }, /from must be before to/],
+      [{ from: 'last week', to: '2026-09-07T00:00:00Z' }, /from must be an ISO 8601 date/],
+      [{ from: '2026-09-07T00:00:00Z', to: '2026-02-30T00:00:00Z' }, /to must be an ISO 8601 date/],
+      [{ to: '2026-09-07T00:00:00Z' }, /from must be an ISO 8601 date/],
+      [{ from: '2020-01-01T00:00:00Z', to: '2026-09-07T00:00:00Z' }, /at most 106 weeks/],
+    ];
+    for (const [query, message] of cases) {
+      const res = await request(w.t.url)
+        .get('/api/focus/summary')
+        .query(query)
+        .set(w.admin)
+        .expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(message);
+    }
+  });
+
+  it('focusRetentionDays: 30 by default, a whole number of days from 7 to 365', async () => {
+    const read = await request(w.t.url).get('/api/settings').set(w.admin).expect(200);
+    expect(read.body.focusRetentionDays).toBe(30);
+    for (const [value, message] of [
+      [6, 'focusRetentionDays must be at least 7'],
+      [366, 'focusRetentionDays must be at most 365'],
+      [2 ** 40, 'focusRetentionDays must be at most 365'],
+      [7.5, 'focusRetentionDays must be a whole number of days'],
+      ['30', 'focusRetentionDays must be a whole number of days'],
+      [null, 'focusRetentionDays must be a whole number of days'],
+    ] as const) {
+      const res = await request(w.t.url)
+        .patch('/api/settings')
+        .set(w.admin)
+        .send({ focusRetentionDays: value })
+        .expect(400);
+      expect(JSON.stringify(res.body.message)).toContain(message);
+    }
+    for (const days of [7, 365, 30]) {
+      const ok = await request(w.t.url)
+        .patch('/api/settings')
+        .set(w.admin)
+        .send({ focusRetentionDays: days })
+        .expect(200);
+      expect(ok.body.focusRetentionDays).toBe(days);
+    }
+  });
+
+  it('retention deletes finished blocks and refusals past focusRetentionDays and keeps the weekly figures', async () => {
+    const retention = w.t.app.get(FocusRetentionService);
+    const window = ['2026-09-07T00:00:00Z', '2026-10-05T00:00:00Z'] as const;
+    const count = async (sql: string) => (await ds.query(sql))[0].n as number;
+    const blocks = () => count(`SELECT count(*)::int AS n FROM focus_blocks`);
+    const refusals = () => count(`SELECT count(*)::int AS n FROM focus_refusals`);
+    const weekRows = () => count(`SELECT count(*)::int AS n FROM focus_weeks`);
+
+    clock.set('2026-10-05T12:00:00Z');
+    const before = (await summary(...window).expect(200)).body;
+    expect(before.weeks).toHaveLength(4);
+    expect(await blocks()).toBe(15);
+    expect(await refusals()).toBe(1);
+
+    // 30 days before 5 October noon is 5 September: nothing is old enough to delete yet, but
+    // weeks 37 to 39 are over and rolled up — by two replicas at once, each week written once.
+    await Promise.all([retention.apply(workspaceId), retention.apply(workspaceId)]);
+    expect(await blocks()).toBe(15);
+    expect(await weekRows()).toBe(5);
+    expect((await summary(...window).expect(200)).body).toEqual(before);
+
+    // 20 October, 12:00: blocks and refusals that ended before 20 September, 12:00 go; the week
+    // of 21 September keeps its blocks.
+    clock.set('2026-10-20T12:00:00Z');
+    await Promise.all([retention.apply(workspaceId), retention.apply(workspaceId)]);
+    const left: { starts_at: Date; state: string }[] = await ds.query(
+      `SELECT starts_at, state FROM focus_blocks ORDER BY starts_at`,
+    );
+    expect(left.map((b) => new Date(b.starts_at).toISOString().slice(0, 10))).toEqual([
+      '2026-09-22',
+      '2026-09-22',
+      '2026-09-24',
+      '2026-09-30',
+      '2026-09-30',
+      '2026-09-30',
+    ]);
+    expect(await refusals()).toBe(0);
+    // Desk and solo in weeks 37 and 38, desk in 39 and 40: one row per group and week.
+    expect(await weekRows()).toBe(6);
+    // Weeks now read from the aggregates (37, 38) and for 39 and 40 from the aggregates while
+    // their blocks still exist: each counted once, none lost.
+    expect((await summary(...window).expect(200)).body).toEqual(before);
+
+    // Again: nothing more to write or delete.
+    const again = await retention.apply(workspaceId);
+    expect(again).toMatchObject({ rowsWritten: 0, blocksDeleted: 0, refusalsDeleted: 0 });
+    expect(await weekRows()).toBe(6);
+
+    // A week's retention: everything ended before 13 October goes, the figures stay.
+    await request(w.t.url)
+      .patch('/api/settings')
+      .set(w.admin)
+      .send({ focusRetentionDays: 7 })
+      .expect(200);
+    await retention.apply(workspaceId);
+    expect(await blocks()).toBe(0);
+    expect((await summary(...window).expect(200)).body).toEqual(before);
+    expect(deskIn(before, '2026-W37')).toMatchObject({ focusHours: 4.5, refused: 1 });
+  });
+
+  it('forgets a kept status a day after its block ended, even when the end sync never ran', async () => {
+    const retention = w.t.app.get(FocusRetentionService);
+    await at('2026-10-21T09:00:00Z', [d0, '1h']);
+    await settled();
+    // As a start sync leaves a block whose end job was then lost with its replica.
+    const [block] = await updateReturning<{ id: string }>(
+      ds,
+      `UPDATE focus_blocks SET state = 'active', kept_status = $1 WHERE state = 'scheduled'
+        RETURNING id`,
+      [JSON.stringify({ status_text: 'Out sick', status_emoji: ':mask:', status_expiration: 0 })],
+    );
+    const kept = async () =>
+      (await ds.query(`SELECT kept_status FROM focus_blocks WHERE id = $1`, [block.id]))[0]
+        .kept_status;
+    clock.set('2026-10-22T09:30:00Z'); // 23.5 hours after the end
+    await retention.apply(workspaceId);
+    expect(await kept()).toMatchObject({ status_text: 'Out sick' });
+    clock.set('2026-10-22T10:30:00Z'); // 24.5 hours after
+    await retention.apply(workspaceId);
+    expect(await kept()).toBeNull();
+  });
+
+  it('runs retention from an hourly cron that fans out one job per workspace', async () => {
+    const fanned = await w.t.app.get(FocusRetentionService).fanOut();
+    expect(fanned).toBe(1);
+    await eventually(
+      async () => {
+        const [job] = await ds.query(
+          `SELECT state FROM pgboss.job WHERE name = 'focus.retention' AND data->>'workspaceId' = $1`,
+          [workspaceId],
+        );
+        return job?.state === 'completed';
+      },
+      { what: 'the workspace’s retention job to run' },
+    );
+    const [schedule] = await ds.query(
+      `SELECT cron, timezone FROM pgboss.schedule WHERE name = 'focus.retention-tick'`,
+    );
+    expect(schedule).toEqual({ cron: '41 * * * *', timezone: 'UTC' });
   });
 });

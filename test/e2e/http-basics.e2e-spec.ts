@@ -114,6 +114,19 @@ describe('HTTP basics', () => {
       .send({ anonymityThreshold: 2 })
       .expect(400);
     expect(low.body.message).toContain('anonymityThreshold must be at least 3');
+    // Out of the column's range, or null for a setting that cannot be unset: 400s, not 500s.
+    const high = await request(t.url)
+      .patch('/api/settings')
+      .set(admin)
+      .send({ anonymityThreshold: 2 ** 31 })
+      .expect(400);
+    expect(high.body.message).toContain('anonymityThreshold must be at most 1000');
+    const unset = await request(t.url)
+      .patch('/api/settings')
+      .set(admin)
+      .send({ storyModeration: null })
+      .expect(400);
+    expect(unset.body.message).toContain('storyModeration must be true or false');
     const ok = await request(t.url)
       .patch('/api/settings')
       .set(admin)

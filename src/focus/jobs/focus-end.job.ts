@@ -3,6 +3,9 @@ import { Job, JobHandler } from '../../jobs/job.decorator';
 import { FocusSyncService } from '../focus-sync.service';
 import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
 
+/** Retries of a failed end sync; after the last one the restore is given up (kept status forgotten). */
+export const FOCUS_END_RETRY_LIMIT = 8;
+
 /**
  * Focus sync at a block's end. pg-boss hands each job to one replica; the block's sync lease
  * keeps a re-queued or duplicate job from overlapping another sync of the same block. Failures
@@ -11,7 +14,7 @@ import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
 @Injectable()
 @Job({
   queue: FOCUS_QUEUES.end,
-  retryLimit: 8,
+  retryLimit: FOCUS_END_RETRY_LIMIT,
   retryDelaySeconds: 5,
   retryBackoff: true,
   // Thousands of blocks can start at 9:00; Slack's tiers, not the queue, should be the limit.
@@ -23,7 +26,7 @@ import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
 export class FocusEndJob implements JobHandler<FocusJob> {
   constructor(private readonly sync: FocusSyncService) {}
 
-  handle(data: FocusJob): Promise<void> {
-    return this.sync.end(data);
+  handle(data: FocusJob, meta: { retryCount: number }): Promise<void> {
+    return this.sync.end(data, { lastAttempt: meta.retryCount >= FOCUS_END_RETRY_LIMIT });
   }
 }

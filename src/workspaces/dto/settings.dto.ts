@@ -1,22 +1,38 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
-import { ANONYMITY_FLOOR } from '../../config/config';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { ANONYMITY_CEILING, ANONYMITY_FLOOR } from '../../config/config';
+import { FOCUS_RETENTION_DAYS } from '../workspaces.service';
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 export class UpdateSettingsDto {
   @ApiPropertyOptional({
     minimum: ANONYMITY_FLOOR,
+    maximum: ANONYMITY_CEILING,
     description: 'minimum respondents per reported group',
   })
   @IsOptional()
   @IsInt()
   @Min(ANONYMITY_FLOOR, { message: `anonymityThreshold must be at least ${ANONYMITY_FLOOR}` })
+  // Without a ceiling, a value past the column's range was a database error (a 500).
+  @Max(ANONYMITY_CEILING, {
+    message: `anonymityThreshold must be at most ${ANONYMITY_CEILING}`,
+  })
   anonymityThreshold?: number;
 
   @ApiPropertyOptional({ description: 'new stories wait for an HR lead before they are published' })
-  @IsOptional()
-  @IsBoolean()
+  // Not IsOptional: that would let null through to a NOT NULL column.
+  @ValidateIf((_, v) => v !== undefined)
+  @IsBoolean({ message: 'storyModeration must be true or false' })
   storyModeration?: boolean;
 
   @ApiPropertyOptional({ nullable: true, example: 'C0123456789' })
@@ -40,6 +56,24 @@ export class UpdateSettingsDto {
   @IsOptional()
   @Matches(/^:[a-z0-9_+-]{1,60}:$/, { message: 'focusStatusEmoji must look like :emoji_name:' })
   focusStatusEmoji?: string;
+
+  @ApiPropertyOptional({
+    minimum: FOCUS_RETENTION_DAYS.min,
+    maximum: FOCUS_RETENTION_DAYS.max,
+    default: FOCUS_RETENTION_DAYS.default,
+    description:
+      'days ended and cancelled focus blocks are kept; only weekly aggregates stay after',
+  })
+  // Not IsOptional: that would let null through to a NOT NULL column.
+  @ValidateIf((_, v) => v !== undefined)
+  @IsInt({ message: 'focusRetentionDays must be a whole number of days' })
+  @Min(FOCUS_RETENTION_DAYS.min, {
+    message: `focusRetentionDays must be at least ${FOCUS_RETENTION_DAYS.min}`,
+  })
+  @Max(FOCUS_RETENTION_DAYS.max, {
+    message: `focusRetentionDays must be at most ${FOCUS_RETENTION_DAYS.max}`,
+  })
+  focusRetentionDays?: number;
 }
 
 export class SettingsDto {
@@ -49,4 +83,5 @@ export class SettingsDto {
   @ApiProperty({ nullable: true, type: String }) digestChannelId: string | null;
   @ApiProperty() focusStatusText: string;
   @ApiProperty() focusStatusEmoji: string;
+  @ApiProperty() focusRetentionDays: number;
 }
