@@ -10,6 +10,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { refuseDeepJson, refuseRepeatedQuery } from './common/request-shape';
 import { createHttpLogger, PinoNestLogger } from './common/logging';
 import { SlackBoltService } from './slack/slack-bolt.service';
 import { SlackInstallationService } from './slack/slack-installation.service';
@@ -29,10 +30,12 @@ export async function createApp(
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(helmet());
   app.use(createHttpLogger(options.logger));
+  app.use(refuseRepeatedQuery);
   // Bolt verifies signatures over the raw body, so it is mounted ahead of the body parsers.
   app.get(SlackBoltService).mount(app.getHttpAdapter().getInstance());
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: true });
+  app.use(refuseDeepJson);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -64,6 +64,23 @@ describe('parseFocusCommand: status and off', () => {
   });
 });
 
+describe('parseFocusCommand: the note', () => {
+  it('keeps a note of 200 characters, emoji counted as one', () => {
+    const note = '🎧'.repeat(200);
+    const res = parse(`45m ${note}`, JUNE, 'UTC');
+    expect(res.ok && res.command.kind === 'block' && res.command.note).toBe(note);
+  });
+
+  it('refuses a longer note with the one-line explanation and an example', () => {
+    const res = parse(`45m ${'x'.repeat(250)}`, JUNE, 'UTC');
+    expect(res).toEqual({
+      ok: false,
+      error: FOCUS_ERRORS.noteTooLong,
+      example: expect.any(String),
+    });
+  });
+});
+
 describe('parseFocusCommand: one-off blocks', () => {
   // [input, zone, now, start, end, note]
   const rows: Array<[string, string, string, string, string, string | null]> = [

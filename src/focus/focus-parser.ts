@@ -79,7 +79,11 @@ export const FOCUS_EXAMPLE =
 export const MIN_FOCUS_MINUTES = 5;
 export const MAX_FOCUS_MINUTES = 12 * 60;
 
+/** A note is kept with the block (varchar(200): characters, as Slack counts them). */
+export const NOTE_MAX_CHARS = 200;
+
 export const FOCUS_ERRORS = {
+  noteTooLong: `The note can be at most ${NOTE_MAX_CHARS} characters.`,
   passed: 'That time has already passed today.',
   tooShort: `A focus block must last at least ${MIN_FOCUS_MINUTES} minutes.`,
   tooLong: `A focus block can last at most ${MAX_FOCUS_MINUTES / 60} hours.`,
@@ -115,6 +119,8 @@ export function parseFocusCommand(text: string, now: Date, timeZone: string): Fo
   if ('error' in read) return fail(read.error);
   const { time, rest } = read;
   const note = toNote(rest);
+  if (note !== null && Array.from(note).length > NOTE_MAX_CHARS)
+    return fail(FOCUS_ERRORS.noteTooLong);
   const zone = resolveZone(timeZone);
 
   if (day.kind === 'recurring') return recurring(day.days, time, note, zone, nowMs);

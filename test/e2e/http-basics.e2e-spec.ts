@@ -71,6 +71,38 @@ describe('HTTP basics', () => {
     });
   });
 
+  it('refuses a deeply nested JSON body with 400 (it used to overflow the stack: 500), and stays healthy', async () => {
+    const nested = '['.repeat(3000) + ']'.repeat(3000);
+    for (const path of ['/api/teams', '/api/surveys']) {
+      const res = await request(t.url)
+        .post(path)
+        .set(admin)
+        .set('Content-Type', 'application/json')
+        .send(`{"name": ${nested}}`)
+        .expect(400);
+      expect(res.body.message).toContain('nested deeper than 16 levels');
+    }
+    // A body as deep as a real one still passes the gate (and fails only on its content).
+    const survey = await request(t.url)
+      .post('/api/surveys')
+      .set(admin)
+      .send({ title: 'ok', questions: [{ kind: 'choice', prompt: 'p', options: ['a', 'b'] }] })
+      .expect(201);
+    expect(survey.body.id).toBeTruthy();
+    await request(t.url).get('/health').expect(200);
+  });
+
+  it.each([
+    '/api/focus/summary?from=2026-11-02&to=2026-11-09&from=2026-11-16',
+    '/api/rounds/00000000-0000-4000-8000-000000000000/results?groupBy=team&groupBy=team',
+    '/slack/oauth_redirect?state=x&state=y&code=c',
+    '/api/surveys/00000000-0000-4000-8000-000000000000/trends?from=a&from=b',
+  ])('refuses a repeated query parameter with 400 naming it: %s', async (path) => {
+    const res = await request(t.url).get(path).set(admin).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(res.body.message).toMatch(/query parameter "(from|groupBy|state)" must be given once/);
+  });
+
   it('names the wrong field on wrong types and unknown fields', async () => {
     const wrongType = await request(t.url)
       .post('/api/teams')
