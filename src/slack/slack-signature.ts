@@ -1,6 +1,9 @@
 /**
- * Slack's v0 request signing, checked before Bolt sees a request: the body read once (up to
- * 4 MB, Bolt's limit), `v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)` compared in
+ * Slack's v0 request signing, checked before Bolt sees a request: refused on its headers alone
+ * when it can be (no signature, a stale timestamp, a Content-Length over Slack's payload sizes);
+ * at most SLACK_UNVERIFIED_IN_FLIGHT bodies being read and not yet verified at once (more get
+ * 503, which Slack retries), so a flood of unsigned requests holds bounded memory; the body read
+ * once (up to SLACK_BODY_LIMIT), `v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)` compared in
  * constant time, the timestamp within 5 minutes of now either way (a replayed request is
  * refused after that). A request that fails gets 401 with no body and reaches nothing; one that
  * passes carries its raw body on to Bolt's receiver (`req.rawBody`), which parses it.
@@ -11,7 +14,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-export const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
+/**
+ * Slack's payloads are far smaller: a view_submission carries the whole modal (100 blocks at
+ * most, 3,000 characters per input), a few hundred KB at worst. Bolt's own limit is 4 MB.
+ */
+export const SLACK_BODY_LIMIT = 1024 * 1024;
+/** Unverified bodies read at once; past it, 503 until one is done (Slack retries). */
+export const SLACK_UNVERIFIED_IN_FLIGHT = 64;
 const MAX_SKEW_SECONDS = 5 * 60;
 
 export type SignatureCheck = 'ok' | 'missing' | 'stale' | 'mismatch';
@@ -36,9 +45,11 @@ export function checkSlackSignature(
 /** Express middleware for Slack's request URL; `onRefused` hears why (never the body). */
 export function slackSignatureVerifier(
   signingSecret: string,
-  onRefused: (why: SignatureCheck | 'too_large' | 'unreadable') => void,
+  onRefused: (why: SignatureCheck | 'too_large' | 'unreadable' | 'busy') => void,
   nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+  maxInFlight = SLACK_UNVERIFIED_IN_FLIGHT,
 ): RequestHandler {
+  let inFlight = 0;
   return (req: Request, res: Response, next: NextFunction) => {
     const signature = header(req, 'x-slack-signature');
     const timestamp = header(req, 'x-slack-request-timestamp');
@@ -50,8 +61,25 @@ export function slackSignatureVerifier(
       res.status(401).end();
       return;
     }
+    if (Number(req.headers['content-length']) > SLACK_BODY_LIMIT) {
+      onRefused('too_large');
+      res.set('Connection', 'close').status(413).end();
+      return;
+    }
+    if (inFlight >= maxInFlight) {
+      onRefused('busy');
+      res.set({ 'Retry-After': '1', Connection: 'close' }).status(503).end();
+      return;
+    }
+    inFlight += 1;
+    let counted = true;
+    const done = () => {
+      if (counted) inFlight -= 1;
+      counted = false;
+    };
     readBody(req, SLACK_BODY_LIMIT).then(
       (body) => {
+        done();
         const check = checkSlackSignature(signingSecret, body, signature, timestamp, nowSeconds());
         if (check !== 'ok') {
           onRefused(check);
@@ -62,6 +90,7 @@ export function slackSignatureVerifier(
         next();
       },
       (err: Error & { tooLarge?: boolean }) => {
+        done();
         onRefused(err.tooLarge ? 'too_large' : 'unreadable');
         if (res.headersSent || res.destroyed) return;
         // The rest of an oversized body is not read: the connection goes with the answer.

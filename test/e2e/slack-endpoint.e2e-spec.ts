@@ -103,8 +103,8 @@ describe('POST /slack/events', () => {
     await request(t.url).get('/health').expect(200);
   });
 
-  it('refuses a body over 4 MB with 413, signed or not, and runs nothing', async () => {
-    const body = `${pulse('help')}&padding=${'x'.repeat(4 * 1024 * 1024)}`;
+  it('refuses a body over 1 MB with 413, signed or not, and runs nothing', async () => {
+    const body = `${pulse('help')}&padding=${'x'.repeat(1024 * 1024)}`;
     const res = await post(body, signSlackRequest(body, TEST_SIGNING_SECRET)).expect(413);
     // Not answered: /pulse help would have acked with its text.
     expect(res.text).toBe('');
