@@ -1,13 +1,17 @@
 /**
  * The embedded Postgres used when DATABASE_URL is unset: PGlite persisted under DATA_DIR and
- * served over the Postgres wire protocol on loopback, so TypeORM and pg-boss take exactly the
- * same `pg` driver path as with a real server.
+ * served over the Postgres wire protocol, so TypeORM and pg-boss take exactly the same `pg`
+ * driver path as with a real server. Persisted, it listens on a Unix socket in a directory of
+ * its own (mode 0700) under DATA_DIR, never on TCP: the embedded server has no password and its
+ * user is a superuser, so on a port any local user could read the database or make themselves
+ * admin. In memory (the tests' template copies) it listens on 127.0.0.1.
  *
  * PGlite is one backend session shared by every socket connection: it runs transactions one at
  * a time, and session state (SET, session advisory locks) is visible to all connections. Code
  * that must work on both engines therefore uses transaction-scoped locks only.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface EmbeddedPostgres {
@@ -37,16 +41,20 @@ export async function startEmbeddedPostgres(
     releaseLock = acquireDataDirLock(dataDir);
     db = await PGlite.create({ dataDir: path.join(dataDir, 'pgdata') });
   }
+  const socketDir = dataDir === undefined ? undefined : privateSocketDir(dataDir);
   const server = new PGLiteSocketServer({
     db,
-    host: '127.0.0.1',
-    port: 0,
+    ...(socketDir ? { path: path.join(socketDir, SOCKET_FILE) } : { host: '127.0.0.1', port: 0 }),
     maxConnections: MAX_CONNECTIONS,
   });
   serializeExtendedQueries(server);
   await server.start();
+  if (socketDir) fs.chmodSync(path.join(socketDir, SOCKET_FILE), 0o600);
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    // `host` a directory: pg connects to <dir>/.s.PGSQL.<port>, as to a server's socket.
+    url: socketDir
+      ? `postgres://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(socketDir)}`
+      : `postgres://postgres@${server.getServerConn()}/postgres`,
     dumpDataDir: async () => db.dumpDataDir('none'),
     async stop() {
       await server.stop();
@@ -54,6 +62,27 @@ export async function startEmbeddedPostgres(
       releaseLock();
     },
   };
+}
+
+const SOCKET_PORT = 5432;
+const SOCKET_FILE = `.s.PGSQL.${SOCKET_PORT}`;
+/** sun_path holds 108 bytes with its terminating zero; libuv truncates longer paths silently. */
+const SOCKET_PATH_MAX = 107;
+
+/**
+ * A directory only this user can enter, for the socket: `DATA_DIR/run`, or, when that path is
+ * too long for a socket, a fresh one under the system's temporary directory. A socket left by a
+ * process that died (kill -9) is removed first; the DATA_DIR lock says nobody else holds it.
+ */
+function privateSocketDir(dataDir: string): string {
+  let dir = path.join(dataDir, 'run');
+  if (Buffer.byteLength(path.join(dir, SOCKET_FILE)) > SOCKET_PATH_MAX) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulsedesk-'));
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  fs.rmSync(path.join(dir, SOCKET_FILE), { force: true });
+  return dir;
 }
 
 /**

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { buildApp, startAppProcess } from '../support/app-process';
+import { buildApp, listeningTcpPorts, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { walkOAuth } from '../support/oauth-flow';
 import { SlackStandIn } from '../support/slack-stand-in';
@@ -50,6 +50,23 @@ describe('the app as processes', () => {
       expect(await res.json()).toEqual({ status: 'ok', db: 'up' });
       expect(app.output().match(/Slack delivery is off/g)).toHaveLength(1);
       expect(fs.existsSync(path.join(dataDir, 'encryption.key'))).toBe(true);
+      // The embedded database is on a Unix socket only this user can reach, never on TCP.
+      const socketDir = path.join(dataDir, 'run');
+      expect(fs.statSync(socketDir).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(path.join(socketDir, '.s.PGSQL.5432')).isSocket()).toBe(true);
+      expect(listeningTcpPorts(app.pid)).toEqual([Number(new URL(app.url).port)]);
+      const client = new Client({
+        host: socketDir,
+        port: 5432,
+        user: 'postgres',
+        database: 'postgres',
+      });
+      await client.connect();
+      try {
+        expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await client.end();
+      }
       // A second process on the same DATA_DIR is refused instead of corrupting it.
       await expect(startAppProcess({ DATA_DIR: dataDir }, { timeoutMs: 8_000 })).rejects.toThrow(
         /in use by process/,

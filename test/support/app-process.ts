@@ -2,6 +2,7 @@
  * Runs the built app (`node dist/src/main.js`, what `npm start` runs) as a real child process,
  * for the tests only a process can make: boot with no environment, restart, two replicas.
  */
+import * as fs from 'node:fs';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { eventually } from './eventually';
@@ -24,6 +25,7 @@ export function buildApp(): void {
 
 export interface AppProcess {
   url: string;
+  pid: number;
   output(): string;
   /** SIGTERM: a graceful shutdown; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -68,6 +70,7 @@ export async function startAppProcess(
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => output,
     stop: async () => {
       if (running) child.kill('SIGTERM');
@@ -78,4 +81,28 @@ export async function startAppProcess(
       await exited;
     },
   };
+}
+
+/** The TCP ports a process listens on (Linux: its socket inodes matched in /proc/net/tcp*). */
+export function listeningTcpPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(match[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is cols[1] (hex ip:port), st is cols[3] (0A = LISTEN), inode is cols[9].
+      if (cols.length > 9 && cols[3] === '0A' && inodes.has(cols[9])) {
+        ports.push(parseInt(cols[1].split(':')[1], 16));
+      }
+    }
+  }
+  return ports.sort((a, b) => a - b);
 }
