@@ -1484,6 +1484,26 @@ describe('pulse anonymity under attack', () => {
       ]);
     });
 
+    it('a lead sees the participation of their own team only: the round, its results and trends', async () => {
+      const lead = await leadOf('bravo');
+      // bravo: 5 invited, 3 answered; the workspace: 18 invited, 16 answered.
+      const round = await request(w.t.url).get(`/api/rounds/${roundId}`).set(lead).expect(200);
+      expect(round.body.participation).toEqual({ invited: 5, responded: 3, rate: 0.6 });
+      const res = await results(roundId, { as: lead, groupBy: true });
+      expect((res as unknown as { participation: unknown }).participation).toEqual({
+        invited: 5,
+        responded: 3,
+        rate: 0.6,
+      });
+      const trends = await request(w.t.url)
+        .get(`/api/surveys/${surveyId}/trends`)
+        .set(lead)
+        .expect(200);
+      expect(trends.body.rounds[0].participation).toEqual({ invited: 5, responded: 3, rate: 0.6 });
+      // HR sees the workspace.
+      expect(await participation(roundId)).toEqual({ invited: 18, responded: 16, rate: 0.889 });
+    });
+
     it('a lead of a shown team sees their team’s figures only, without comments', async () => {
       const lead = await leadOf('alpha');
       const res = await results(roundId, { as: lead, groupBy: true });
