@@ -11,13 +11,19 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { Pool } from 'pg';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
+import { Activity } from './activity';
 import { Job, JobHandler, JobOptions } from './job.decorator';
 import { sqlState } from '../database/sql-state';
 
 export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
 export const JOBS_SCHEMA = 'pgboss';
+/** Connections of the queue: fetches of every worker, completions, sends outside a transaction. */
+export const JOBS_POOL_SIZE = 6;
+/** How long shutdown waits, after pg-boss's own graceful stop, for the queue's last work. */
+const SETTLE_TIMEOUT_MS = 10_000;
 
 export interface SendOptions {
   /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
@@ -33,18 +39,34 @@ export interface SendOptions {
 export class JobsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobsService.name);
   private readonly boss: PgBoss;
+  /**
+   * pg-boss's connections, ours rather than its own so that shutdown can close them after its
+   * last statement instead of under it (see beforeApplicationShutdown).
+   */
+  private readonly pool: Pool;
+  /** pg-boss's statements and our handlers' runs in progress. */
+  private readonly activity = new Activity();
   private started = false;
+  private closed = false;
 
   constructor(
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
     private readonly discovery: DiscoveryService,
   ) {
-    this.boss = new PgBoss({
+    this.pool = new Pool({
       connectionString: databaseUrl,
-      schema: JOBS_SCHEMA,
-      // Fetches of every worker, completions and sends outside a transaction.
-      max: 6,
+      max: JOBS_POOL_SIZE,
       application_name: 'pulsedesk-jobs',
+    });
+    this.pool.on('error', (err) =>
+      this.logger.error({ msg: 'job queue connection error', err: err.message }),
+    );
+    this.boss = new PgBoss({
+      db: {
+        executeSql: (text: string, values: unknown[]) =>
+          this.activity.track(() => this.pool.query(text, values)),
+      },
+      schema: JOBS_SCHEMA,
       // Completed jobs are kept a week for diagnosis, then pruned by pg-boss's maintenance.
       retentionDays: 7,
       // Maintenance also fails jobs past their expiry (a replica that died mid-job), which
@@ -69,12 +91,27 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
    * lease, a step recorded after its Slack call) before the pools close.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    // Graceful: running handlers finish (up to the timeout) before the pool closes.
-    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
-    // pg-boss's own clean-up of stopped workers (a loop polling every second) can outlive
-    // stop(); it touches nothing of ours and is not reachable from its public API.
+    if (this.started) {
+      this.started = false;
+      // Graceful: running handlers finish (up to the timeout).
+      await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      // pg-boss's stop does not wait for a poll in flight, nor for one still waiting for a
+      // connection: a poll that returns jobs now starts their handler, and pg-boss, had it
+      // closed its pool, would neither have recorded them completed (left active, they run
+      // again when they expire) nor ever have answered the waiting poll (its worker, never
+      // stopped, and pg-boss's loop waiting for that worker, ran for the life of the process).
+      // The pool stays open until every statement and handler pg-boss started has ended.
+      if (!(await this.activity.settled(SETTLE_TIMEOUT_MS))) {
+        this.logger.warn({
+          msg: 'job queue still busy at shutdown; closing its connections anyway',
+          inProgress: this.activity.inProgress,
+        });
+      }
+    }
+    if (!this.closed) {
+      this.closed = true;
+      await this.pool.end();
+    }
   }
 
   /**
@@ -155,22 +192,24 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
         async (jobs) => {
           // Each job of the batch succeeds or fails on its own: a failed one is marked failed
           // (and retried by pg-boss); pg-boss completes the rest when this returns.
-          await Promise.all(
-            (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
-              try {
-                await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
-              } catch (err) {
-                const message = (err as Error).message;
-                this.logger.warn({
-                  msg: 'job failed',
-                  queue: options.queue,
-                  jobId: job.id,
-                  retryCount: job.retryCount,
-                  err: message,
-                });
-                await this.boss.fail(options.queue, job.id, { message });
-              }
-            }),
+          await this.activity.track(() =>
+            Promise.all(
+              (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
+                try {
+                  await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
+                } catch (err) {
+                  const message = (err as Error).message;
+                  this.logger.warn({
+                    msg: 'job failed',
+                    queue: options.queue,
+                    jobId: job.id,
+                    retryCount: job.retryCount,
+                    err: message,
+                  });
+                  await this.boss.fail(options.queue, job.id, { message });
+                }
+              }),
+            ),
           );
         },
       );

@@ -1,21 +1,25 @@
 /**
  * The job queue on the test database: a job queued inside a transaction exists only if the
- * transaction commits, a singleton key deduplicates, and a @Job handler runs each job once even
- * with two queue instances (two replicas) polling the same database.
+ * transaction commits, a singleton key deduplicates, a @Job handler runs each job once even
+ * with two queue instances (two replicas) polling the same database, and a replica shutting
+ * down while its polls are in flight finishes what they fetch before close() returns.
  */
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
 import { JobsModule } from '../../src/jobs/jobs.module';
-import { JobsService } from '../../src/jobs/jobs.service';
+import { JOBS_POOL_SIZE, JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
+import { HoldingProxy } from '../support/holding-proxy';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
 const QUEUE = 'test.record';
 const STATELY_QUEUE = 'test.stately';
+const SHUTDOWN_QUEUE = 'test.shutdown';
 
 /** Records each run in a table, so runs by either replica are counted in one place. */
 @Injectable()
@@ -33,13 +37,21 @@ class RecordJob implements JobHandler<{ key: string }> {
 @Job({ queue: STATELY_QUEUE, policy: 'stately', retryLimit: 0 })
 class StatelyRecordJob extends RecordJob {}
 
-async function replica(url: string): Promise<INestApplicationContext> {
+/** More workers than the queue has connections, so some of its polls wait for one. */
+@Injectable()
+@Job({ queue: SHUTDOWN_QUEUE, retryLimit: 0, workers: JOBS_POOL_SIZE + 2 })
+class ShutdownRecordJob extends RecordJob {}
+
+async function replica(
+  url: string,
+  { jobsUrl = url, providers = [RecordJob, StatelyRecordJob] } = {},
+): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url, extra: { max: 4 } }),
-      JobsModule.forRoot(url),
+      JobsModule.forRoot(jobsUrl),
     ],
-    providers: [RecordJob, StatelyRecordJob],
+    providers,
   }).compile();
   return moduleRef.createNestApplication().init();
 }
@@ -116,5 +128,41 @@ describe('jobs', () => {
     await a.get(JobsService).send(QUEUE, { key: 'many' }, { startAfter: later });
     await a.get(JobsService).send(QUEUE, { key: 'many' }, { startAfter: later });
     expect(await queued('many')).toBe(2);
+  });
+
+  it('shuts down with polls in flight: what they fetch is run and completed before close() returns', async () => {
+    // A replica whose queue connections go through a proxy that can hold their statements.
+    const proxy = await HoldingProxy.start(db.url);
+    const c = await replica(db.url, { jobsUrl: proxy.url, providers: [ShutdownRecordJob] });
+    const stop = PgBoss.prototype.stop;
+    let closed = false;
+    try {
+      // Every connection of c's queue has a poll in flight; its other workers wait for one.
+      proxy.hold();
+      await eventually(() => proxy.heldConnections() >= JOBS_POOL_SIZE, {
+        what: "c's queue connections all polling",
+      });
+      // A job those polls will find once they reach the database...
+      await a.get(JobsService).send(SHUTDOWN_QUEUE, { key: 'fetched-at-shutdown' });
+      // ...which they reach just after c has begun stopping its queue.
+      jest.spyOn(PgBoss.prototype, 'stop').mockImplementationOnce(function (this: PgBoss, options) {
+        const stopping = stop.call(this, options);
+        proxy.release();
+        return stopping;
+      });
+      await c.close();
+      closed = true;
+      expect(await runs('fetched-at-shutdown')).toBe(1);
+      const [job] = await ds.query(`SELECT state FROM pgboss.job WHERE name = $1`, [
+        SHUTDOWN_QUEUE,
+      ]);
+      // Completed, not left active for another replica to run again once it expires.
+      expect(job.state).toBe('completed');
+    } finally {
+      jest.restoreAllMocks();
+      proxy.release();
+      if (!closed) await c.close();
+      await proxy.stop();
+    }
   });
 });
