@@ -2,6 +2,12 @@
  * The durable job queue: pg-boss on the application's own Postgres (embedded or server), so a
  * job caused by a write is queued in the same transaction as that write, survives restarts and
  * runs once across replicas. Handlers are providers decorated with @Job.
+ *
+ * The queue runs on the database's clock (a job is due when the database's now() reaches its
+ * start_after), the application on the injected Clock. A job's due time is therefore handed to
+ * the queue as a delay from the Clock's now, which the database adds to its own: the two clocks
+ * need not agree (a replica a little off, a test clock, a test run with a faked date against a
+ * server that is not).
  */
 import {
   Inject,
@@ -14,6 +20,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { Pool } from 'pg';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
 import { Activity } from './activity';
 import { Job, JobHandler, JobOptions } from './job.decorator';
 import { sqlState } from '../database/sql-state';
@@ -28,6 +35,7 @@ const SETTLE_TIMEOUT_MS = 10_000;
 export interface SendOptions {
   /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
   singletonKey?: string;
+  /** Due at this instant of the Clock (as a delay from its now: see above); default now. */
   startAfter?: Date;
   /** Fetched before jobs of lower priority that are due too (default 0). */
   priority?: number;
@@ -52,6 +60,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
     private readonly discovery: DiscoveryService,
+    private readonly clock: Clock,
   ) {
     this.pool = new Pool({
       connectionString: databaseUrl,
@@ -142,7 +151,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     const { manager, startAfter, singletonKey, priority } = options;
     return this.boss.send(queue, data, {
       singletonKey,
-      startAfter,
+      startAfter: this.delayUntil(startAfter),
       // pg-boss refuses a priority key that is present but undefined.
       ...(priority !== undefined ? { priority } : {}),
       ...(manager ? { db: executorFor(manager) } : {}),
@@ -170,9 +179,23 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   ): Promise<void> {
     if (jobs.length === 0) return;
     await this.boss.insert(
-      jobs.map((job) => ({ name: queue, ...job })),
+      jobs.map(({ data, singletonKey, startAfter }) => ({
+        name: queue,
+        data,
+        singletonKey,
+        startAfter: this.delayUntil(startAfter),
+      })),
       options.manager ? { db: executorFor(options.manager) } : {},
     );
+  }
+
+  /**
+   * A due time as pg-boss takes a delay (an interval the database adds to its now()); none, so
+   * due at once, for a time the Clock has reached.
+   */
+  private delayUntil(at: Date | undefined): string | undefined {
+    const ms = at ? at.getTime() - this.clock.now().getTime() : 0;
+    return ms > 0 ? `${ms} milliseconds` : undefined;
   }
 
   private async register(options: JobOptions, handler: JobHandler): Promise<void> {

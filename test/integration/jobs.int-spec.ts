@@ -1,20 +1,23 @@
 /**
  * The job queue on the test database: a job queued inside a transaction exists only if the
  * transaction commits, a singleton key deduplicates, a @Job handler runs each job once even
- * with two queue instances (two replicas) polling the same database, and a replica shutting
- * down while its polls are in flight finishes what they fetch before close() returns.
+ * with two queue instances (two replicas) polling the same database, a due time is the
+ * injected Clock's, and a replica shutting down while its polls are in flight finishes what
+ * they fetch before close() returns.
  */
-import { Injectable } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { Clock, SystemClock } from '../../src/common/clock';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
 import { JobsModule } from '../../src/jobs/jobs.module';
 import { JOBS_POOL_SIZE, JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
 import { HoldingProxy } from '../support/holding-proxy';
+import { TestClock } from '../support/test-clock';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
 const QUEUE = 'test.record';
@@ -42,12 +45,30 @@ class StatelyRecordJob extends RecordJob {}
 @Job({ queue: SHUTDOWN_QUEUE, retryLimit: 0, workers: JOBS_POOL_SIZE + 2 })
 class ShutdownRecordJob extends RecordJob {}
 
+/** The Clock, as the app provides it to every module. */
+@Global()
+@Module({})
+class ClockModule {
+  static forRoot(clock: Clock): DynamicModule {
+    return {
+      module: ClockModule,
+      providers: [{ provide: Clock, useValue: clock }],
+      exports: [Clock],
+    };
+  }
+}
+
 async function replica(
   url: string,
-  { jobsUrl = url, providers = [RecordJob, StatelyRecordJob] } = {},
+  {
+    jobsUrl = url,
+    providers = [RecordJob, StatelyRecordJob] as Provider[],
+    clock = new SystemClock() as Clock,
+  } = {},
 ): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
     imports: [
+      ClockModule.forRoot(clock),
       TypeOrmModule.forRoot({ type: 'postgres', url, extra: { max: 4 } }),
       JobsModule.forRoot(jobsUrl),
     ],
@@ -128,6 +149,34 @@ describe('jobs', () => {
     await a.get(JobsService).send(QUEUE, { key: 'many' }, { startAfter: later });
     await a.get(JobsService).send(QUEUE, { key: 'many' }, { startAfter: later });
     expect(await queued('many')).toBe(2);
+  });
+
+  it('hands the queue a due time as a delay from the Clock, whatever the database clock says', async () => {
+    // A replica whose clock is a year ahead of the database's.
+    const clock = new TestClock(new Date(Date.now() + 365 * 24 * 3_600_000));
+    const c = await replica(db.url, { clock, providers: [] });
+    try {
+      const jobs = c.get(JobsService);
+      const inMs = (ms: number) => new Date(clock.now().getTime() + ms);
+      await jobs.send(QUEUE, { key: 'due-in-an-hour' }, { startAfter: inMs(3_600_000) });
+      await jobs.sendMany(QUEUE, [{ data: { key: 'due-in-1.5-s' }, startAfter: inMs(1_500) }]);
+      // Past by the Clock, though a year ahead of the database: due at once.
+      await jobs.send(QUEUE, { key: 'due-a-minute-ago' }, { startAfter: inMs(-60_000) });
+      const rows: { key: string; ms: string }[] = await ds.query(
+        `SELECT data->>'key' AS key,
+                round(extract(epoch FROM start_after - created_on) * 1000) AS ms
+           FROM pgboss.job WHERE name = $1 AND data->>'key' LIKE 'due-%'`,
+        [QUEUE],
+      );
+      // How long after it was queued each job is due, by the database's clock.
+      expect(Object.fromEntries(rows.map((r) => [r.key, Number(r.ms)]))).toEqual({
+        'due-in-an-hour': 3_600_000,
+        'due-in-1.5-s': 1_500,
+        'due-a-minute-ago': 0,
+      });
+    } finally {
+      await c.close();
+    }
   });
 
   it('shuts down with polls in flight: what they fetch is run and completed before close() returns', async () => {
