@@ -159,8 +159,10 @@ export class FocusSyncService {
   end(job: FocusJob, { lastAttempt = false }: { lastAttempt?: boolean } = {}): Promise<void> {
     return this.run(FOCUS_QUEUES.end, job, async (block, slots) => {
       if (block.state === 'cancelled' || block.state === 'ended') return;
-      // The end job of a block whose end moved later ("End now" moves it earlier, never later).
-      if (block.endsAt > this.clock.now()) return;
+      // Before the end: the queue, on the database's clock, ran the job a moment early, or the
+      // block's end moved later (a merge; "End now" moves it earlier, never later). Either way
+      // the job is due again at the end; a second end job due then finds the block ended.
+      if (block.endsAt > this.clock.now()) throw new Deferred(block.endsAt, slots);
       const token = await this.userToken(block);
       if (!token || !block.appliedStatus) {
         await this.focus.update(block.id, { state: 'ended', keptStatus: null });

@@ -225,7 +225,8 @@ export class FocusService {
       );
     }
     if (endsAt > survivor.endsAt) {
-      // The old end job finds the end moved later and does nothing.
+      // The old end job, run at the old end, is queued again for this one: of the two, the
+      // first ends the block and the other finds it ended.
       await this.jobs.send<FocusJob>(
         FOCUS_QUEUES.end,
         { blockId: survivor.id },

@@ -2,6 +2,12 @@
  * The durable job queue: pg-boss on the application's own Postgres (embedded or server), so a
  * job caused by a write is queued in the same transaction as that write, survives restarts and
  * runs once across replicas. Handlers are providers decorated with @Job.
+ *
+ * The queue runs on the database's clock (a job is due when the database's now() reaches its
+ * start_after), the application on the injected Clock. A job's due time is therefore handed to
+ * the queue as a delay from the Clock's now, which the database adds to its own: the two clocks
+ * need not agree (a replica a little off, a test clock, a test run with a faked date against a
+ * server that is not).
  */
 import {
   Inject,
@@ -11,17 +17,25 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { Pool } from 'pg';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { Activity } from './activity';
 import { Job, JobHandler, JobOptions } from './job.decorator';
 import { sqlState } from '../database/sql-state';
 
 export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
 export const JOBS_SCHEMA = 'pgboss';
+/** Connections of the queue: fetches of every worker, completions, sends outside a transaction. */
+export const JOBS_POOL_SIZE = 6;
+/** How long shutdown waits, after pg-boss's own graceful stop, for the queue's last work. */
+const SETTLE_TIMEOUT_MS = 10_000;
 
 export interface SendOptions {
   /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
   singletonKey?: string;
+  /** Due at this instant of the Clock (as a delay from its now: see above); default now. */
   startAfter?: Date;
   /** Fetched before jobs of lower priority that are due too (default 0). */
   priority?: number;
@@ -33,18 +47,35 @@ export interface SendOptions {
 export class JobsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobsService.name);
   private readonly boss: PgBoss;
+  /**
+   * pg-boss's connections, ours rather than its own so that shutdown can close them after its
+   * last statement instead of under it (see beforeApplicationShutdown).
+   */
+  private readonly pool: Pool;
+  /** pg-boss's statements and our handlers' runs in progress. */
+  private readonly activity = new Activity();
   private started = false;
+  private closed = false;
 
   constructor(
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
     private readonly discovery: DiscoveryService,
+    private readonly clock: Clock,
   ) {
-    this.boss = new PgBoss({
+    this.pool = new Pool({
       connectionString: databaseUrl,
-      schema: JOBS_SCHEMA,
-      // Fetches of every worker, completions and sends outside a transaction.
-      max: 6,
+      max: JOBS_POOL_SIZE,
       application_name: 'pulsedesk-jobs',
+    });
+    this.pool.on('error', (err) =>
+      this.logger.error({ msg: 'job queue connection error', err: err.message }),
+    );
+    this.boss = new PgBoss({
+      db: {
+        executeSql: (text: string, values: unknown[]) =>
+          this.activity.track(() => this.pool.query(text, values)),
+      },
+      schema: JOBS_SCHEMA,
       // Completed jobs are kept a week for diagnosis, then pruned by pg-boss's maintenance.
       retentionDays: 7,
       // Maintenance also fails jobs past their expiry (a replica that died mid-job), which
@@ -69,12 +100,27 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
    * lease, a step recorded after its Slack call) before the pools close.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    // Graceful: running handlers finish (up to the timeout) before the pool closes.
-    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
-    // pg-boss's own clean-up of stopped workers (a loop polling every second) can outlive
-    // stop(); it touches nothing of ours and is not reachable from its public API.
+    if (this.started) {
+      this.started = false;
+      // Graceful: running handlers finish (up to the timeout).
+      await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      // pg-boss's stop does not wait for a poll in flight, nor for one still waiting for a
+      // connection: a poll that returns jobs now starts their handler, and pg-boss, had it
+      // closed its pool, would neither have recorded them completed (left active, they run
+      // again when they expire) nor ever have answered the waiting poll (its worker, never
+      // stopped, and pg-boss's loop waiting for that worker, ran for the life of the process).
+      // The pool stays open until every statement and handler pg-boss started has ended.
+      if (!(await this.activity.settled(SETTLE_TIMEOUT_MS))) {
+        this.logger.warn({
+          msg: 'job queue still busy at shutdown; closing its connections anyway',
+          inProgress: this.activity.inProgress,
+        });
+      }
+    }
+    if (!this.closed) {
+      this.closed = true;
+      await this.pool.end();
+    }
   }
 
   /**
@@ -105,7 +151,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     const { manager, startAfter, singletonKey, priority } = options;
     return this.boss.send(queue, data, {
       singletonKey,
-      startAfter,
+      startAfter: this.delayUntil(startAfter),
       // pg-boss refuses a priority key that is present but undefined.
       ...(priority !== undefined ? { priority } : {}),
       ...(manager ? { db: executorFor(manager) } : {}),
@@ -133,9 +179,23 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   ): Promise<void> {
     if (jobs.length === 0) return;
     await this.boss.insert(
-      jobs.map((job) => ({ name: queue, ...job })),
+      jobs.map(({ data, singletonKey, startAfter }) => ({
+        name: queue,
+        data,
+        singletonKey,
+        startAfter: this.delayUntil(startAfter),
+      })),
       options.manager ? { db: executorFor(options.manager) } : {},
     );
+  }
+
+  /**
+   * A due time as pg-boss takes a delay (an interval the database adds to its now()); none, so
+   * due at once, for a time the Clock has reached.
+   */
+  private delayUntil(at: Date | undefined): string | undefined {
+    const ms = at ? at.getTime() - this.clock.now().getTime() : 0;
+    return ms > 0 ? `${ms} milliseconds` : undefined;
   }
 
   private async register(options: JobOptions, handler: JobHandler): Promise<void> {
@@ -155,22 +215,24 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
         async (jobs) => {
           // Each job of the batch succeeds or fails on its own: a failed one is marked failed
           // (and retried by pg-boss); pg-boss completes the rest when this returns.
-          await Promise.all(
-            (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
-              try {
-                await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
-              } catch (err) {
-                const message = (err as Error).message;
-                this.logger.warn({
-                  msg: 'job failed',
-                  queue: options.queue,
-                  jobId: job.id,
-                  retryCount: job.retryCount,
-                  err: message,
-                });
-                await this.boss.fail(options.queue, job.id, { message });
-              }
-            }),
+          await this.activity.track(() =>
+            Promise.all(
+              (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
+                try {
+                  await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
+                } catch (err) {
+                  const message = (err as Error).message;
+                  this.logger.warn({
+                    msg: 'job failed',
+                    queue: options.queue,
+                    jobId: job.id,
+                    retryCount: job.retryCount,
+                    err: message,
+                  });
+                  await this.boss.fail(options.queue, job.id, { message });
+                }
+              }),
+            ),
           );
         },
       );

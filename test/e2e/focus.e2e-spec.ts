@@ -27,6 +27,12 @@ import { blockActionsPayload, eventBody, interactionBody } from '../support/slac
 import { TEST_OAUTH } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 
+/**
+ * How long after it was queued a job is due, in ms. The queue counts on the database's clock,
+ * the app on its own: a due time is compared with the app's times through this delay.
+ */
+const DELAY_MS = `round(extract(epoch FROM j.start_after - j.created_on) * 1000)::float8`;
+
 describe('/focus', () => {
   let w: PulseWorld;
   let ds: DataSource;
@@ -195,6 +201,8 @@ describe('/focus', () => {
         questions: [{ kind: 'scale5', prompt: 'I could focus today' }],
       })
       .expect(201);
+    const endsAt = new Date(block.ends_at).getTime();
+    const opening = Date.now();
     const round = await request(w.t.url)
       .post(`/api/surveys/${survey.body.id}/rounds`)
       .set(w.admin)
@@ -203,14 +211,17 @@ describe('/focus', () => {
     await deliveredTo(w, round.body.id, 4);
     await eventually(
       async () => {
-        const waiting = await ds.query(
-          `SELECT start_after FROM pgboss.job j JOIN people p ON p.id = (j.data->>'personId')::uuid
-          WHERE j.name = 'pulse.deliver' AND j.state = 'created' AND p.slack_user_id = $1`,
+        const waiting: { delay: number }[] = await ds.query(
+          `SELECT ${DELAY_MS} AS delay
+             FROM pgboss.job j JOIN people p ON p.id = (j.data->>'personId')::uuid
+            WHERE j.name = 'pulse.deliver' AND j.state = 'created' AND p.slack_user_id = $1`,
           [user],
         );
+        // Queued again, after the round opened and by now, for the block's end.
         return (
           waiting.length === 1 &&
-          new Date(waiting[0].start_after).getTime() === new Date(block.ends_at).getTime()
+          waiting[0].delay >= endsAt - Date.now() &&
+          waiting[0].delay <= endsAt - opening
         );
       },
       { what: 'the held DM' },
@@ -536,16 +547,21 @@ describe('/focus', () => {
     expect(await w.t.app.get(FocusRepository).leaveScheduled(made.block.id, 'active')).toBe(true);
     // ...so a cancel now cannot just mark it cancelled: it ends right after its start, with an
     // end sync that undoes whatever the start applied.
+    const ending = Date.now();
     const ended = await service.end(person, made.block.id);
+    const endedBy = Date.now();
     expect(ended.state).toBe('active');
-    expect(ended.endsAt.getTime()).toBe(start.getTime() + 1_000);
-    const jobs: { start_after: Date }[] = await ds.query(
-      `SELECT start_after FROM pgboss.job
-        WHERE name = 'focus.end' AND data->>'blockId' = $1 AND state = 'created'
-        ORDER BY start_after`,
+    const endsAt = start.getTime() + 1_000;
+    expect(ended.endsAt.getTime()).toBe(endsAt);
+    const jobs: { delay: number }[] = await ds.query(
+      `SELECT ${DELAY_MS} AS delay FROM pgboss.job j
+        WHERE name = 'focus.end' AND data->>'blockId' = $1 AND state = 'created'`,
       [made.block.id],
     );
-    expect(jobs.map((j) => new Date(j.start_after).getTime())).toContain(start.getTime() + 1_000);
+    // An end job queued by end(), due at the new end.
+    expect(
+      jobs.filter((j) => j.delay >= endsAt - endedBy && j.delay <= endsAt - ending),
+    ).toHaveLength(1);
     // A block nobody has claimed is simply cancelled.
     const other = await service.create(person, {
       start: new Date(start.getTime() + 2 * 60 * 60_000),
@@ -555,6 +571,37 @@ describe('/focus', () => {
     });
     if (other.status !== 'created') throw new Error('refused');
     expect((await service.end(person, other.block.id)).state).toBe('cancelled');
+    await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE id = $1`, [made.block.id]);
+  });
+
+  it('an end job run before the block’s end (the queue’s clock a moment ahead) is queued again for the end', async () => {
+    await settled();
+    const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
+    const person = await w.t.app.get(PeopleService).get(workspace.id, w.members.desk[4]);
+    const start = new Date(Date.now() + 5 * 60 * 60_000);
+    const endsAt = start.getTime() + 30 * 60_000;
+    const creating = Date.now();
+    const made = await w.t.app.get(FocusService).create(person, {
+      start,
+      end: new Date(endsAt),
+      note: null,
+      source: 'command',
+    });
+    if (made.status !== 'created') throw new Error('refused');
+    await w.t.app.get(FocusSyncService).end({ blockId: made.block.id });
+    const ran = Date.now();
+    expect((await w.t.app.get(FocusRepository).findById(made.block.id))!.state).toBe('scheduled');
+    const jobs: { delay: number }[] = await ds.query(
+      `SELECT ${DELAY_MS} AS delay FROM pgboss.job j
+        WHERE name = 'focus.end' AND data->>'blockId' = $1 AND state = 'created'`,
+      [made.block.id],
+    );
+    // The one create() queued, and this early run's, both due at the block's end.
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) {
+      expect(job.delay).toBeGreaterThanOrEqual(endsAt - ran);
+      expect(job.delay).toBeLessThanOrEqual(endsAt - creating);
+    }
     await ds.query(`UPDATE focus_blocks SET state = 'cancelled' WHERE id = $1`, [made.block.id]);
   });
 
@@ -710,14 +757,16 @@ describe('/focus', () => {
     let lastSeen = '';
     await eventually(
       async () => {
-        const rows: { start_after: Date; until: Date }[] = await ds.query(
-          `SELECT j.start_after, p.until
+        const rows: { delay: number; until: Date }[] = await ds.query(
+          `SELECT ${DELAY_MS} AS delay, p.until
              FROM pgboss.job j JOIN focus_blocks b ON b.id::text = j.data->>'blockId', slack_pauses p
             WHERE j.name = 'focus.start' AND j.state = 'created' AND b.source = 'command'
               AND b.state IN ('scheduled', 'active') AND p.method = 'users.profile.set'`,
         );
+        const now = Date.now();
         lastSeen = JSON.stringify(rows);
-        return rows.length === 2 && rows.every((r) => new Date(r.start_after) >= new Date(r.until));
+        // Queued by now, each for the pause's end or later.
+        return rows.length === 2 && rows.every((r) => r.delay >= new Date(r.until).getTime() - now);
       },
       {
         what: () => `both starts waiting for Retry-After (last seen: ${lastSeen})`,

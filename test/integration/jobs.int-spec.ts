@@ -1,21 +1,28 @@
 /**
  * The job queue on the test database: a job queued inside a transaction exists only if the
- * transaction commits, a singleton key deduplicates, and a @Job handler runs each job once even
- * with two queue instances (two replicas) polling the same database.
+ * transaction commits, a singleton key deduplicates, a @Job handler runs each job once even
+ * with two queue instances (two replicas) polling the same database, a due time is the
+ * injected Clock's, and a replica shutting down while its polls are in flight finishes what
+ * they fetch before close() returns.
  */
-import { Injectable } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Module, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { Clock, SystemClock } from '../../src/common/clock';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
 import { JobsModule } from '../../src/jobs/jobs.module';
-import { JobsService } from '../../src/jobs/jobs.service';
+import { JOBS_POOL_SIZE, JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
+import { HoldingProxy } from '../support/holding-proxy';
+import { TestClock } from '../support/test-clock';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
 const QUEUE = 'test.record';
 const STATELY_QUEUE = 'test.stately';
+const SHUTDOWN_QUEUE = 'test.shutdown';
 
 /** Records each run in a table, so runs by either replica are counted in one place. */
 @Injectable()
@@ -33,13 +40,39 @@ class RecordJob implements JobHandler<{ key: string }> {
 @Job({ queue: STATELY_QUEUE, policy: 'stately', retryLimit: 0 })
 class StatelyRecordJob extends RecordJob {}
 
-async function replica(url: string): Promise<INestApplicationContext> {
+/** More workers than the queue has connections, so some of its polls wait for one. */
+@Injectable()
+@Job({ queue: SHUTDOWN_QUEUE, retryLimit: 0, workers: JOBS_POOL_SIZE + 2 })
+class ShutdownRecordJob extends RecordJob {}
+
+/** The Clock, as the app provides it to every module. */
+@Global()
+@Module({})
+class ClockModule {
+  static forRoot(clock: Clock): DynamicModule {
+    return {
+      module: ClockModule,
+      providers: [{ provide: Clock, useValue: clock }],
+      exports: [Clock],
+    };
+  }
+}
+
+async function replica(
+  url: string,
+  {
+    jobsUrl = url,
+    providers = [RecordJob, StatelyRecordJob] as Provider[],
+    clock = new SystemClock() as Clock,
+  } = {},
+): Promise<INestApplicationContext> {
   const moduleRef = await Test.createTestingModule({
     imports: [
+      ClockModule.forRoot(clock),
       TypeOrmModule.forRoot({ type: 'postgres', url, extra: { max: 4 } }),
-      JobsModule.forRoot(url),
+      JobsModule.forRoot(jobsUrl),
     ],
-    providers: [RecordJob, StatelyRecordJob],
+    providers,
   }).compile();
   return moduleRef.createNestApplication().init();
 }
@@ -116,5 +149,69 @@ describe('jobs', () => {
     await a.get(JobsService).send(QUEUE, { key: 'many' }, { startAfter: later });
     await a.get(JobsService).send(QUEUE, { key: 'many' }, { startAfter: later });
     expect(await queued('many')).toBe(2);
+  });
+
+  it('hands the queue a due time as a delay from the Clock, whatever the database clock says', async () => {
+    // A replica whose clock is a year ahead of the database's.
+    const clock = new TestClock(new Date(Date.now() + 365 * 24 * 3_600_000));
+    const c = await replica(db.url, { clock, providers: [] });
+    try {
+      const jobs = c.get(JobsService);
+      const inMs = (ms: number) => new Date(clock.now().getTime() + ms);
+      await jobs.send(QUEUE, { key: 'due-in-an-hour' }, { startAfter: inMs(3_600_000) });
+      await jobs.sendMany(QUEUE, [{ data: { key: 'due-in-1.5-s' }, startAfter: inMs(1_500) }]);
+      // Past by the Clock, though a year ahead of the database: due at once.
+      await jobs.send(QUEUE, { key: 'due-a-minute-ago' }, { startAfter: inMs(-60_000) });
+      const rows: { key: string; ms: string }[] = await ds.query(
+        `SELECT data->>'key' AS key,
+                round(extract(epoch FROM start_after - created_on) * 1000) AS ms
+           FROM pgboss.job WHERE name = $1 AND data->>'key' LIKE 'due-%'`,
+        [QUEUE],
+      );
+      // How long after it was queued each job is due, by the database's clock.
+      expect(Object.fromEntries(rows.map((r) => [r.key, Number(r.ms)]))).toEqual({
+        'due-in-an-hour': 3_600_000,
+        'due-in-1.5-s': 1_500,
+        'due-a-minute-ago': 0,
+      });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('shuts down with polls in flight: what they fetch is run and completed before close() returns', async () => {
+    // A replica whose queue connections go through a proxy that can hold their statements.
+    const proxy = await HoldingProxy.start(db.url);
+    const c = await replica(db.url, { jobsUrl: proxy.url, providers: [ShutdownRecordJob] });
+    const stop = PgBoss.prototype.stop;
+    let closed = false;
+    try {
+      // Every connection of c's queue has a poll in flight; its other workers wait for one.
+      proxy.hold();
+      await eventually(() => proxy.heldConnections() >= JOBS_POOL_SIZE, {
+        what: "c's queue connections all polling",
+      });
+      // A job those polls will find once they reach the database...
+      await a.get(JobsService).send(SHUTDOWN_QUEUE, { key: 'fetched-at-shutdown' });
+      // ...which they reach just after c has begun stopping its queue.
+      jest.spyOn(PgBoss.prototype, 'stop').mockImplementationOnce(function (this: PgBoss, options) {
+        const stopping = stop.call(this, options);
+        proxy.release();
+        return stopping;
+      });
+      await c.close();
+      closed = true;
+      expect(await runs('fetched-at-shutdown')).toBe(1);
+      const [job] = await ds.query(`SELECT state FROM pgboss.job WHERE name = $1`, [
+        SHUTDOWN_QUEUE,
+      ]);
+      // Completed, not left active for another replica to run again once it expires.
+      expect(job.state).toBe('completed');
+    } finally {
+      jest.restoreAllMocks();
+      proxy.release();
+      if (!closed) await c.close();
+      await proxy.stop();
+    }
   });
 });

@@ -23,6 +23,21 @@ export function buildApp(): void {
   );
 }
 
+/**
+ * What keeps the child on the test run's clock: TZ, and libfaketime's preload and settings when
+ * the run is under `faketime` (scripts/test-any-date.sh). Without them the child of a faked run
+ * runs on the real date, and refuses as stale a Slack request the test signed a year ahead.
+ */
+function clockEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined &&
+        (e[0] === 'TZ' || e[0] === 'LD_PRELOAD' || e[0].startsWith('FAKETIME')),
+    ),
+  );
+}
+
 export interface AppProcess {
   url: string;
   pid: number;
@@ -40,8 +55,9 @@ export async function startAppProcess(
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
     cwd: ROOT,
-    // Only what the test gives: no inherited DATABASE_URL or Slack settings.
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    // Only what the test gives (no inherited DATABASE_URL or Slack settings), on the clock and
+    // in the zone of the test run.
+    env: { PATH: process.env.PATH ?? '', ...clockEnv(), PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
