@@ -3,6 +3,7 @@ import type { KnownBlock, View } from '@slack/types';
 import { DateTime } from 'luxon';
 import { FOCUS_ACTIONS } from '../focus/slack/focus.slack-ids';
 import { PULSE_ACTIONS } from '../pulse/slack/pulse.slack-ids';
+import { DigestItem, homeStoryBlocks } from '../stories/slack/stories.blocks';
 
 /** Buttons of the App Home tab; after each, the tab is published again. */
 export const HOME_ACTIONS = {
@@ -13,6 +14,10 @@ export const HOME_ACTIONS = {
   /** Focus from now for `value` minutes. */
   quickFocus: 'home_focus_quick',
 } as const;
+
+/** Reaction buttons of the tab's stories: `home_story_react_clap`, … ; value = story id. */
+export const HOME_REACT_PATTERN = /^home_story_react_(clap|heart|raised_hands)$/;
+export const homeReactActionId = (kind: string): string => `home_story_react_${kind}`;
 
 /** The quick-start lengths offered when no block is running (minutes). */
 export const QUICK_FOCUS_MINUTES = [30, 60, 90] as const;
@@ -31,6 +36,8 @@ export interface HomeData {
     minOnDuty: number;
     focusing: { name: string; until: Date }[];
   } | null;
+  /** The latest published stories, with their reaction counts. */
+  stories: DigestItem[];
   /** One line about the button just pressed (e.g. refused by the coverage guard). */
   notice?: string | null;
 }
@@ -147,6 +154,7 @@ export function homeView(data: HomeData): View {
       ),
     );
   }
+  blocks.push(...homeStoryBlocks(data.stories, homeReactActionId));
   blocks.push({
     type: 'context',
     elements: [

@@ -1,12 +1,15 @@
 /** Gathers what the App Home tab shows for one person, from the pulse and focus services. */
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FocusService } from '../focus/focus.service';
 import type { PersonEntity } from '../people/person.entity';
 import { refusedMessage } from '../focus/slack/focus.blocks';
 import { PulseService } from '../pulse/pulse.service';
+import { StoriesService } from '../stories/stories.service';
+import type { ReactionKind } from '../stories/stories.types';
 import { HomeData } from './home.blocks';
 
 @Injectable()
@@ -14,6 +17,7 @@ export class HomeService {
   constructor(
     private readonly pulse: PulseService,
     private readonly focus: FocusService,
+    private readonly stories: StoriesService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -51,6 +55,25 @@ export class HomeService {
     return this.homeOf(person, slackTeamId, notice);
   }
 
+  /** A reaction button of the tab: toggles it; the tab is published again with the counts (or the refusal). */
+  async storyReaction(
+    slackTeamId: string,
+    slackUserId: string,
+    storyId: string,
+    kind: ReactionKind,
+  ): Promise<HomeData | null> {
+    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    if (!person) return null;
+    let notice: string | null = null;
+    try {
+      await this.stories.react(person.workspaceId, person.id, storyId, kind);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      notice = err.message;
+    }
+    return this.homeOf(person, slackTeamId, notice);
+  }
+
   async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
     const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
     return person ? this.homeOf(person, slackTeamId, null) : null;
@@ -61,9 +84,10 @@ export class HomeService {
     slackTeamId: string,
     notice: string | null,
   ): Promise<HomeData> {
-    const [status, blocks] = await Promise.all([
+    const [status, blocks, stories] = await Promise.all([
       this.pulse.statusFor(slackTeamId, person.slackUserId),
       this.focus.upcoming(person),
+      this.stories.latest(person.workspaceId),
     ]);
     let board: HomeData['board'] = null;
     if (person.role === 'lead' && person.teamId) {
@@ -96,6 +120,7 @@ export class HomeService {
       connected: person.userTokenEnc !== null,
       connectUrl: `${this.config.publicUrl}/slack/connect`,
       board,
+      stories,
       notice,
     };
   }

@@ -53,6 +53,15 @@ export class WorkspacesRepository {
     return this.repo.findOneBy({ slackTeamId });
   }
 
+  /** Workspaces that name a channel for the weekly story digest. */
+  withDigestChannel(): Promise<WorkspaceEntity[]> {
+    return this.repo
+      .createQueryBuilder('w')
+      .where('w.digest_channel_id IS NOT NULL')
+      .orderBy('w.created_at')
+      .getMany();
+  }
+
   /** At most two rows: enough to tell "none", "the only one" and "several". */
   findFirstTwo(): Promise<WorkspaceEntity[]> {
     return this.repo.find({ order: { createdAt: 'ASC' }, take: 2 });

@@ -146,6 +146,11 @@ export class WorkspacesService implements OnApplicationBootstrap {
     return token;
   }
 
+  /** Every workspace that has a digest channel set (the weekly story digest fans out over them). */
+  withDigestChannel(): Promise<WorkspaceEntity[]> {
+    return this.workspaces.withDigestChannel();
+  }
+
   get defaultAnonymityThreshold(): number {
     return this.config.anonymityThreshold;
   }
