@@ -91,8 +91,8 @@ export class StoriesRepository {
     const [row]: StoryRow[] = await m.query(
       `INSERT INTO stories AS s (workspace_id, anonymous, author_person_id, title, body, tags, status,
          created_on, published_on, hr_announced)
-       VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8::date,
-         CASE WHEN $7 = 'published' THEN $8::date END, $7 = 'published')
+       VALUES ($1, $2, $3, $4, $5, $6::text[], $7::text, $8::date,
+         CASE WHEN $7::text = 'published' THEN $8::date END, $7::text = 'published')
        RETURNING ${COLUMNS}`,
       [
         values.workspaceId,
@@ -141,10 +141,10 @@ export class StoriesRepository {
     const [row] = await updateReturning<StoryRow>(
       m,
       `UPDATE stories s SET
-         status = $4,
-         seq = CASE WHEN $4 = 'published' AND s.published_on IS NULL THEN nextval('stories_seq') ELSE s.seq END,
-         published_on = CASE WHEN $4 = 'published' THEN coalesce(s.published_on, $5::date) ELSE s.published_on END,
-         hr_announced = CASE WHEN $6 THEN false ELSE true END
+         status = $4::text,
+         seq = CASE WHEN $4::text = 'published' AND s.published_on IS NULL THEN nextval('stories_seq') ELSE s.seq END,
+         published_on = CASE WHEN $4::text = 'published' THEN coalesce(s.published_on, $5::date) ELSE s.published_on END,
+         hr_announced = CASE WHEN $6::boolean THEN false ELSE true END
        WHERE s.id = $1 AND s.workspace_id = $2 AND s.status = ANY($3::text[])
        RETURNING ${COLUMNS}`,
       [id, workspaceId, from, to, day, options.announce ?? false],

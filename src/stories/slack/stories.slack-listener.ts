@@ -111,7 +111,12 @@ export class StoriesSlackListener implements SlackListener {
       const outcome = await this.stories.share(teamId, body.user.id, parsed.story);
       await ack({ response_action: 'update', view: sharedView(outcome) });
     } catch (err) {
-      await ack({ response_action: 'errors', errors: { [STORY_FIELDS.body.block]: refusal(err) } });
+      const known = err instanceof DomainError;
+      const message = known
+        ? err.message
+        : 'Pulsedesk could not save your story just now. Please try again in a moment.';
+      await ack({ response_action: 'errors', errors: { [STORY_FIELDS.body.block]: message } });
+      if (!known) throw err;
     }
   };
 
