@@ -8,6 +8,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * cursor on it stays stable while new stories arrive. The full-text vector is generated from
  * the title (weight A) and the body (weight B), with a GIN index. story_digests holds one row
  * per workspace and ISO week: the claim that makes the weekly digest post at most once.
+ * story_prompts holds who opted in to the weekly prompt, where they are in the question bank and
+ * the last week they were prompted (the claim that makes it once a week); the hour it is sent at,
+ * local to each agent, is a workspace setting.
  */
 export class Stories1764787200000 implements MigrationInterface {
   name = 'Stories1764787200000';
@@ -56,9 +59,22 @@ export class Stories1764787200000 implements MigrationInterface {
         posted_ts varchar(32),
         PRIMARY KEY (workspace_id, iso_week)
       )`);
+    await q.query(`
+      ALTER TABLE workspaces ADD COLUMN story_prompt_hour smallint NOT NULL DEFAULT 17
+        CHECK (story_prompt_hour BETWEEN 0 AND 23)`);
+    await q.query(`
+      CREATE TABLE story_prompts (
+        person_id uuid PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        next_question integer NOT NULL DEFAULT 0,
+        last_week varchar(8)
+      )`);
+    await q.query(`CREATE INDEX story_prompts_workspace ON story_prompts (workspace_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE story_prompts`);
+    await q.query(`ALTER TABLE workspaces DROP COLUMN story_prompt_hour`);
     await q.query(`DROP TABLE story_digests`);
     await q.query(`DROP TABLE story_reactions`);
     await q.query(`DROP TABLE stories`);

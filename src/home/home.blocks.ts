@@ -17,6 +17,8 @@ export const HOME_ACTIONS = {
 
 /** Reaction buttons of the tab's stories: `home_story_react_clap`, … ; value = story id. */
 export const HOME_REACT_PATTERN = /^home_story_react_(clap|heart|raised_hands)$/;
+/** Turns the weekly story prompt on or off; value = "on" | "off". */
+export const HOME_STORY_PROMPT_ACTION = 'home_story_prompt';
 export const homeReactActionId = (kind: string): string => `home_story_react_${kind}`;
 
 /** The quick-start lengths offered when no block is running (minutes). */
@@ -38,6 +40,8 @@ export interface HomeData {
   } | null;
   /** The latest published stories, with their reaction counts. */
   stories: DigestItem[];
+  /** Whether the person gets the weekly story prompt. */
+  storyPromptOn: boolean;
   /** One line about the button just pressed (e.g. refused by the coverage guard). */
   notice?: string | null;
 }
@@ -155,6 +159,18 @@ export function homeView(data: HomeData): View {
     );
   }
   blocks.push(...homeStoryBlocks(data.stories, homeReactActionId));
+  blocks.push({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: data.storyPromptOn
+        ? ':writing_hand: You get a weekly story prompt on Fridays at the end of your day.'
+        : ':writing_hand: Want a nudge? Get one question a week, on Fridays at the end of your day.',
+    },
+    accessory: data.storyPromptOn
+      ? button('Stop the prompt', HOME_STORY_PROMPT_ACTION, 'off')
+      : button('Prompt me weekly', HOME_STORY_PROMPT_ACTION, 'on'),
+  });
   blocks.push({
     type: 'context',
     elements: [

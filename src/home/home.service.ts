@@ -9,6 +9,7 @@ import type { PersonEntity } from '../people/person.entity';
 import { refusedMessage } from '../focus/slack/focus.blocks';
 import { PulseService } from '../pulse/pulse.service';
 import { StoriesService } from '../stories/stories.service';
+import { StoryPromptsService } from '../stories/story-prompts.service';
 import type { ReactionKind } from '../stories/stories.types';
 import { HomeData } from './home.blocks';
 
@@ -18,6 +19,7 @@ export class HomeService {
     private readonly pulse: PulseService,
     private readonly focus: FocusService,
     private readonly stories: StoriesService,
+    private readonly prompts: StoryPromptsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -74,6 +76,18 @@ export class HomeService {
     return this.homeOf(person, slackTeamId, notice);
   }
 
+  /** The weekly prompt's switch on the tab. */
+  async setStoryPrompt(
+    slackTeamId: string,
+    slackUserId: string,
+    on: boolean,
+  ): Promise<HomeData | null> {
+    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    if (!person) return null;
+    await this.prompts.setOptIn(person, on);
+    return this.homeOf(person, slackTeamId, null);
+  }
+
   async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
     const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
     return person ? this.homeOf(person, slackTeamId, null) : null;
@@ -84,10 +98,11 @@ export class HomeService {
     slackTeamId: string,
     notice: string | null,
   ): Promise<HomeData> {
-    const [status, blocks, stories] = await Promise.all([
+    const [status, blocks, stories, storyPromptOn] = await Promise.all([
       this.pulse.statusFor(slackTeamId, person.slackUserId),
       this.focus.upcoming(person),
       this.stories.latest(person.workspaceId),
+      this.prompts.isOptedIn(person.id),
     ]);
     let board: HomeData['board'] = null;
     if (person.role === 'lead' && person.teamId) {
@@ -121,6 +136,7 @@ export class HomeService {
       connectUrl: `${this.config.publicUrl}/slack/connect`,
       board,
       stories,
+      storyPromptOn,
       notice,
     };
   }

@@ -1,21 +1,26 @@
 import { Module } from '@nestjs/common';
+import { FocusModule } from '../focus/focus.module';
 import { PeopleModule } from '../people/people.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { StoriesAnnounceJob } from './jobs/stories-announce.job';
 import { StoriesDigestPostJob } from './jobs/stories-digest-post.job';
 import { StoriesDigestTickJob } from './jobs/stories-digest-tick.job';
 import { StoriesOutcomeJob } from './jobs/stories-outcome.job';
+import { StoriesPromptTickJob } from './jobs/stories-prompt-tick.job';
+import { StoriesPromptJob } from './jobs/stories-prompt.job';
 import { StoriesNotifier } from './slack/stories.notifier';
 import { StoriesSlackListener } from './slack/stories.slack-listener';
 import { StoriesController } from './stories.controller';
 import { StoriesRepository } from './stories.repository';
 import { StoriesService } from './stories.service';
+import { StoryPromptsRepository } from './story-prompts.repository';
+import { StoryPromptsService } from './story-prompts.service';
 
-/** The story feed: sharing from Slack, moderation, reports, reactions, search and the weekly digest. */
+/** The story feed: sharing from Slack, moderation, reports, reactions, search, the weekly digest and the opt-in weekly prompt. */
 @Module({
-  imports: [WorkspacesModule, PeopleModule],
+  imports: [WorkspacesModule, PeopleModule, FocusModule],
   controllers: [StoriesController],
-  exports: [StoriesService],
+  exports: [StoriesService, StoryPromptsService],
   providers: [
     StoriesRepository,
     StoriesService,
@@ -25,6 +30,10 @@ import { StoriesService } from './stories.service';
     StoriesOutcomeJob,
     StoriesDigestTickJob,
     StoriesDigestPostJob,
+    StoryPromptsRepository,
+    StoryPromptsService,
+    StoriesPromptTickJob,
+    StoriesPromptJob,
   ],
 })
 export class StoriesModule {}

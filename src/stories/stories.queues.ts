@@ -12,6 +12,10 @@ export const STORIES_QUEUES = {
   digestTick: 'stories.digest-tick',
   /** Posts one workspace's digest of one ISO week. */
   digestPost: 'stories.digest-post',
+  /** Every five minutes: claims the weekly prompt of each subscriber whose prompt hour is near. */
+  promptTick: 'stories.prompt-tick',
+  /** One subscriber's weekly prompt DM, at their local prompt hour, after any focus block. */
+  prompt: 'stories.prompt',
 } as const;
 
 export interface WorkspaceJob {
@@ -26,4 +30,13 @@ export interface OutcomeJob {
 export interface DigestJob {
   workspaceId: string;
   week: string;
+}
+
+export interface PromptJob {
+  personId: string;
+  /** The subscriber's local ISO week. */
+  week: string;
+  question: string;
+  /** When it is due: the prompt hour, local to the person (ISO instant). */
+  dueAt: string;
 }

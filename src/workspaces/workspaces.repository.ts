@@ -19,6 +19,7 @@ export type SettingsPatch = Partial<
     | 'storyModeration'
     | 'hrChannelId'
     | 'digestChannelId'
+    | 'storyPromptHour'
     | 'focusStatusText'
     | 'focusStatusEmoji'
   >

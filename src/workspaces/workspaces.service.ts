@@ -24,6 +24,7 @@ export interface WorkspaceSettings {
   storyModeration: boolean;
   hrChannelId: string | null;
   digestChannelId: string | null;
+  storyPromptHour: number;
   focusStatusText: string;
   focusStatusEmoji: string;
 }
@@ -161,6 +162,7 @@ export class WorkspacesService implements OnApplicationBootstrap {
       storyModeration: workspace.storyModeration,
       hrChannelId: workspace.hrChannelId,
       digestChannelId: workspace.digestChannelId,
+      storyPromptHour: workspace.storyPromptHour,
       focusStatusText: workspace.focusStatusText ?? DEFAULT_FOCUS_STATUS_TEXT,
       focusStatusEmoji: workspace.focusStatusEmoji ?? DEFAULT_FOCUS_STATUS_EMOJI,
     };

@@ -412,3 +412,23 @@ export function homeStoryBlocks(
 export function reactionNotice(kind: keyof StoryCounts, added: boolean, count: number): string {
   return `${REACTIONS[kind].label} ${added ? 'added' : 'removed'}: ${count} now.`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The weekly prompt
+
+/** The prompt DM: one first-person question, and a Share button opening the modal prefilled. */
+export function promptDm(question: string): SlackMessage {
+  return {
+    text: `Your weekly story prompt: ${mrkdwn(question)}`,
+    blocks: [
+      section(`:writing_hand: *Your weekly story prompt*\n>${mrkdwn(question)}`),
+      {
+        type: 'actions',
+        elements: [button('Share a story', STORY_ACTIONS.share, question, 'primary')],
+      },
+      context(
+        'You get this because you turned on the weekly prompt on the Pulsedesk Home tab; turn it off there.',
+      ),
+    ],
+  };
+}

@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { ANONYMITY_FLOOR } from '../../config/config';
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
@@ -31,6 +40,17 @@ export class UpdateSettingsDto {
   })
   digestChannelId?: string | null;
 
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 23,
+    description: 'local hour of the weekly story prompt (Fridays, in each agent’s time zone)',
+  })
+  @IsOptional()
+  @IsInt({ message: 'storyPromptHour must be a whole hour from 0 to 23' })
+  @Min(0, { message: 'storyPromptHour must be a whole hour from 0 to 23' })
+  @Max(23, { message: 'storyPromptHour must be a whole hour from 0 to 23' })
+  storyPromptHour?: number;
+
   @ApiPropertyOptional({ maxLength: 100 })
   @IsOptional()
   @MaxLength(100)
@@ -47,6 +67,7 @@ export class SettingsDto {
   @ApiProperty() storyModeration: boolean;
   @ApiProperty({ nullable: true, type: String }) hrChannelId: string | null;
   @ApiProperty({ nullable: true, type: String }) digestChannelId: string | null;
+  @ApiProperty() storyPromptHour: number;
   @ApiProperty() focusStatusText: string;
   @ApiProperty() focusStatusEmoji: string;
 }
