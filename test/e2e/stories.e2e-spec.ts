@@ -483,6 +483,13 @@ describe('stories', () => {
       await request(w.t.url).delete(`/api/stories/${id}`).set(otherAdmin).expect(404);
       const list = (await feed({}, otherAdmin).expect(200)).body.items;
       expect(list).toEqual([]);
+      // A person of the other workspace pressing Report with this workspace's story id.
+      w.slack.addUser({ id: 'U0STRANGER', teamId: 'T0OTHER01', name: 'stranger' });
+      w.slack.addChannel('T0OTHER01', 'C0OTHER001', 'general');
+      await ds.query(
+        `INSERT INTO people (workspace_id, slack_user_id, name)
+         SELECT id, 'U0STRANGER', 'stranger' FROM workspaces WHERE slack_team_id = 'T0OTHER01'`,
+      );
       await pressButton(w, {
         userId: 'U0STRANGER',
         teamId: 'T0OTHER01',
@@ -491,6 +498,13 @@ describe('stories', () => {
         channelId: 'C0OTHER001',
         messageTs: '1764064800.000200',
       });
+      await eventually(
+        () =>
+          w.slack
+            .ephemerals('C0OTHER001')
+            .find((e) => e.user === 'U0STRANGER' && /Story was not found/.test(e.text)),
+        { what: 'the refusal in the other workspace' },
+      );
       expect((await ds.query(`SELECT status FROM stories WHERE id = $1`, [id]))[0].status).toBe(
         'published',
       );
