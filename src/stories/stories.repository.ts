@@ -187,13 +187,18 @@ export class StoriesRepository {
         rank: number;
         headline: string;
       })[] = await this.dataSource.query(
-        `SELECT ${COLUMNS}, ${author}, ${rank} AS rank,
-           ts_headline('english', s.body, ${tsq},
-             'StartSel=${HEADLINE_START}, StopSel=${HEADLINE_STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS headline
-         FROM stories s ${join}
-         WHERE ${where.join(' AND ')}
-         ORDER BY ${rank} DESC, s.seq DESC
-         LIMIT $${params.length}`,
+        // The page is chosen first (rank, keyset, limit) and only its rows get a headline:
+        // ts_headline re-parses a body, and a common word matches most of the table.
+        `SELECT page.*, ts_headline('english', page.body, ${tsq},
+           'StartSel=${HEADLINE_START}, StopSel=${HEADLINE_STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "') AS headline
+         FROM (
+           SELECT ${COLUMNS}, ${author}, ${rank} AS rank
+           FROM stories s ${join}
+           WHERE ${where.join(' AND ')}
+           ORDER BY ${rank} DESC, s.seq DESC
+           LIMIT $${params.length}
+         ) page
+         ORDER BY page.rank DESC, page.seq::bigint DESC`,
         params,
       );
       return rows.map((r) => ({
