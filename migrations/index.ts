@@ -10,6 +10,7 @@ import { FocusSyncPacing1764441600000 } from './1764441600000-FocusSyncPacing';
 import { PacingLateness1764528000000 } from './1764528000000-PacingLateness';
 import { SealedBallots1764614400000 } from './1764614400000-SealedBallots';
 import { FocusPrivacy1764700800000 } from './1764700800000-FocusPrivacy';
+import { Stories1764787200000 } from './1764787200000-Stories';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   PacingLateness1764528000000,
   SealedBallots1764614400000,
   FocusPrivacy1764700800000,
+  Stories1764787200000,
 ];

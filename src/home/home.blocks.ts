@@ -3,6 +3,7 @@ import type { KnownBlock, View } from '@slack/types';
 import { DateTime } from 'luxon';
 import { FOCUS_ACTIONS } from '../focus/slack/focus.slack-ids';
 import { PULSE_ACTIONS } from '../pulse/slack/pulse.slack-ids';
+import { DigestItem, homeStoryBlocks } from '../stories/slack/stories.blocks';
 
 /** Buttons of the App Home tab; after each, the tab is published again. */
 export const HOME_ACTIONS = {
@@ -13,6 +14,12 @@ export const HOME_ACTIONS = {
   /** Focus from now for `value` minutes. */
   quickFocus: 'home_focus_quick',
 } as const;
+
+/** Reaction buttons of the tab's stories: `home_story_react_clap`, … ; value = story id. */
+export const HOME_REACT_PATTERN = /^home_story_react_(clap|heart|raised_hands)$/;
+/** Turns the weekly story prompt on or off; value = "on" | "off". */
+export const HOME_STORY_PROMPT_ACTION = 'home_story_prompt';
+export const homeReactActionId = (kind: string): string => `home_story_react_${kind}`;
 
 /** The quick-start lengths offered when no block is running (minutes). */
 export const QUICK_FOCUS_MINUTES = [30, 60, 90] as const;
@@ -31,6 +38,10 @@ export interface HomeData {
     minOnDuty: number;
     focusing: { name: string; until: Date }[];
   } | null;
+  /** The latest published stories, with their reaction counts. */
+  stories: DigestItem[];
+  /** Whether the person gets the weekly story prompt. */
+  storyPromptOn: boolean;
   /** One line about the button just pressed (e.g. refused by the coverage guard). */
   notice?: string | null;
 }
@@ -147,6 +158,19 @@ export function homeView(data: HomeData): View {
       ),
     );
   }
+  blocks.push(...homeStoryBlocks(data.stories, homeReactActionId));
+  blocks.push({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: data.storyPromptOn
+        ? ':writing_hand: You get a weekly story prompt on Fridays at the end of your day.'
+        : ':writing_hand: Want a nudge? Get one question a week, on Fridays at the end of your day.',
+    },
+    accessory: data.storyPromptOn
+      ? button('Stop the prompt', HOME_STORY_PROMPT_ACTION, 'off')
+      : button('Prompt me weekly', HOME_STORY_PROMPT_ACTION, 'on'),
+  });
   blocks.push({
     type: 'context',
     elements: [

@@ -1,12 +1,16 @@
 /** Gathers what the App Home tab shows for one person, from the pulse and focus services. */
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FocusService } from '../focus/focus.service';
 import type { PersonEntity } from '../people/person.entity';
 import { refusedMessage } from '../focus/slack/focus.blocks';
 import { PulseService } from '../pulse/pulse.service';
+import { StoriesService } from '../stories/stories.service';
+import { StoryPromptsService } from '../stories/story-prompts.service';
+import type { ReactionKind } from '../stories/stories.types';
 import { HomeData } from './home.blocks';
 
 @Injectable()
@@ -14,6 +18,8 @@ export class HomeService {
   constructor(
     private readonly pulse: PulseService,
     private readonly focus: FocusService,
+    private readonly stories: StoriesService,
+    private readonly prompts: StoryPromptsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -51,6 +57,37 @@ export class HomeService {
     return this.homeOf(person, slackTeamId, notice);
   }
 
+  /** A reaction button of the tab: toggles it; the tab is published again with the counts (or the refusal). */
+  async storyReaction(
+    slackTeamId: string,
+    slackUserId: string,
+    storyId: string,
+    kind: ReactionKind,
+  ): Promise<HomeData | null> {
+    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    if (!person) return null;
+    let notice: string | null = null;
+    try {
+      await this.stories.react(person.workspaceId, person.id, storyId, kind);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      notice = err.message;
+    }
+    return this.homeOf(person, slackTeamId, notice);
+  }
+
+  /** The weekly prompt's switch on the tab. */
+  async setStoryPrompt(
+    slackTeamId: string,
+    slackUserId: string,
+    on: boolean,
+  ): Promise<HomeData | null> {
+    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    if (!person) return null;
+    await this.prompts.setOptIn(person, on);
+    return this.homeOf(person, slackTeamId, null);
+  }
+
   async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
     const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
     return person ? this.homeOf(person, slackTeamId, null) : null;
@@ -61,9 +98,11 @@ export class HomeService {
     slackTeamId: string,
     notice: string | null,
   ): Promise<HomeData> {
-    const [status, blocks] = await Promise.all([
+    const [status, blocks, stories, storyPromptOn] = await Promise.all([
       this.pulse.statusFor(slackTeamId, person.slackUserId),
       this.focus.upcoming(person),
+      this.stories.latest(person.workspaceId),
+      this.prompts.isOptedIn(person.id),
     ]);
     let board: HomeData['board'] = null;
     if (person.role === 'lead' && person.teamId) {
@@ -96,6 +135,8 @@ export class HomeService {
       connected: person.userTokenEnc !== null,
       connectUrl: `${this.config.publicUrl}/slack/connect`,
       board,
+      stories,
+      storyPromptOn,
       notice,
     };
   }

@@ -9,7 +9,14 @@ import type {
 } from '@slack/bolt';
 import { SlackGateway } from '../slack/slack-gateway';
 import { SlackListener, SlackListeners } from '../slack/slack-listener.decorator';
-import { HOME_ACTIONS, homeView, QUICK_FOCUS_MINUTES } from './home.blocks';
+import type { ReactionKind } from '../stories/stories.types';
+import {
+  HOME_ACTIONS,
+  HOME_REACT_PATTERN,
+  HOME_STORY_PROMPT_ACTION,
+  homeView,
+  QUICK_FOCUS_MINUTES,
+} from './home.blocks';
 import { HomeService } from './home.service';
 
 /** Every button of the tab (their ids are plain snake_case words). */
@@ -28,7 +35,36 @@ export class HomeSlackListener implements SlackListener {
     app.event('app_home_opened', this.onHomeOpened);
     // One listener for the tab's buttons: Bolt runs every listener's matchers on every request.
     app.action<BlockAction<ButtonAction>>({ action_id: HOME_BUTTONS }, this.onFocusButton);
+    app.action<BlockAction<ButtonAction>>({ action_id: HOME_REACT_PATTERN }, this.onReaction);
+    app.action<BlockAction<ButtonAction>>(HOME_STORY_PROMPT_ACTION, this.onStoryPrompt);
   }
+
+  private readonly onStoryPrompt = async ({
+    ack,
+    body,
+    action,
+    context,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    if (!body.team || !context.botToken || (action.value !== 'on' && action.value !== 'off'))
+      return;
+    const data = await this.home.setStoryPrompt(body.team.id, body.user.id, action.value === 'on');
+    if (data) await this.slack.publishHome(context.botToken, body.user.id, homeView(data));
+  };
+
+  private readonly onReaction = async ({
+    ack,
+    body,
+    action,
+    context,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const kind = HOME_REACT_PATTERN.exec(action.action_id)?.[1] as ReactionKind | undefined;
+    const storyId = action.value ?? '';
+    if (!body.team || !kind || !context.botToken || !/^[0-9a-f-]{36}$/i.test(storyId)) return;
+    const data = await this.home.storyReaction(body.team.id, body.user.id, storyId, kind);
+    if (data) await this.slack.publishHome(context.botToken, body.user.id, homeView(data));
+  };
 
   private readonly onFocusButton = async ({
     ack,

@@ -44,6 +44,10 @@ export class WorkspaceEntity {
   @Column({ name: 'digest_channel_id', type: 'varchar', nullable: true })
   digestChannelId: string | null;
 
+  /** The local hour (0-23) the weekly story prompt reaches the agents who opted in. */
+  @Column({ name: 'story_prompt_hour', type: 'smallint', default: 17 })
+  storyPromptHour: number;
+
   @Column({ name: 'focus_status_text', type: 'varchar', nullable: true })
   focusStatusText: string | null;
 

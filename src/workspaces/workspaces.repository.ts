@@ -19,6 +19,7 @@ export type SettingsPatch = Partial<
     | 'storyModeration'
     | 'hrChannelId'
     | 'digestChannelId'
+    | 'storyPromptHour'
     | 'focusStatusText'
     | 'focusStatusEmoji'
     | 'focusRetentionDays'
@@ -58,6 +59,15 @@ export class WorkspacesRepository {
   async listIds(): Promise<string[]> {
     const rows = await this.repo.find({ select: { id: true }, order: { createdAt: 'ASC' } });
     return rows.map((w) => w.id);
+  }
+
+  /** Workspaces that name a channel for the weekly story digest. */
+  withDigestChannel(): Promise<WorkspaceEntity[]> {
+    return this.repo
+      .createQueryBuilder('w')
+      .where('w.digest_channel_id IS NOT NULL')
+      .orderBy('w.created_at')
+      .getMany();
   }
 
   /** At most two rows: enough to tell "none", "the only one" and "several". */

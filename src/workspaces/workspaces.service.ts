@@ -24,6 +24,7 @@ export interface WorkspaceSettings {
   storyModeration: boolean;
   hrChannelId: string | null;
   digestChannelId: string | null;
+  storyPromptHour: number;
   focusStatusText: string;
   focusStatusEmoji: string;
   focusRetentionDays: number;
@@ -155,6 +156,11 @@ export class WorkspacesService implements OnApplicationBootstrap {
     return token;
   }
 
+  /** Every workspace that has a digest channel set (the weekly story digest fans out over them). */
+  withDigestChannel(): Promise<WorkspaceEntity[]> {
+    return this.workspaces.withDigestChannel();
+  }
+
   get defaultAnonymityThreshold(): number {
     return this.config.anonymityThreshold;
   }
@@ -165,6 +171,7 @@ export class WorkspacesService implements OnApplicationBootstrap {
       storyModeration: workspace.storyModeration,
       hrChannelId: workspace.hrChannelId,
       digestChannelId: workspace.digestChannelId,
+      storyPromptHour: workspace.storyPromptHour,
       focusStatusText: workspace.focusStatusText ?? DEFAULT_FOCUS_STATUS_TEXT,
       focusStatusEmoji: workspace.focusStatusEmoji ?? DEFAULT_FOCUS_STATUS_EMOJI,
       focusRetentionDays: workspace.focusRetentionDays ?? FOCUS_RETENTION_DAYS.default,

@@ -40,16 +40,17 @@ describe('POST /slack/events', () => {
       .set(headers as Record<string, string>)
       .send(body);
 
-  it('answers /story and the "Share a story" shortcut plainly: not in this version yet', async () => {
+  it('opens the story modal from /story and from the "Share a story" shortcut', async () => {
     const body = slashCommandBody({
       command: '/story',
       text: '',
       userId: 'U0AGENT01',
       teamId: TEAM,
+      triggerId: slack.issueTriggerId({ userId: 'U0AGENT01' }),
     });
-    const res = await post(body, signSlackRequest(body, TEST_SIGNING_SECRET)).expect(200);
-    expect(res.body).toMatchObject({ response_type: 'ephemeral' });
-    expect(res.body.text).toMatch(/not available in this version/);
+    await post(body, signSlackRequest(body, TEST_SIGNING_SECRET)).expect(200);
+    const fromCommand = await eventually(() => slack.openedViews()[0], { what: 'the modal' });
+    expect(fromCommand.view).toMatchObject({ callback_id: 'story_share_modal' });
     const shortcut = interactionBody(
       shortcutPayload({
         teamId: TEAM,
@@ -59,8 +60,10 @@ describe('POST /slack/events', () => {
       }),
     );
     await post(shortcut, signSlackRequest(shortcut, TEST_SIGNING_SECRET)).expect(200);
-    const modal = await eventually(() => slack.openedViews()[0], { what: 'the modal' });
-    expect(JSON.stringify(modal)).toMatch(/not available in this version/);
+    const fromShortcut = await eventually(() => slack.openedViews()[1], {
+      what: 'the second modal',
+    });
+    expect(fromShortcut.view).toMatchObject({ callback_id: 'story_share_modal' });
   });
 
   it('answers a signed /pulse help in the ack, ephemeral, with the privacy promise', async () => {

@@ -110,6 +110,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     rawLogs,
     close: async () => {
       await app.close();
+      // pg-boss's stop() leaves one clean-up loop per queue that checks its workers every
+      // second (`await delay(1000)`, a lazy require) and can outlive stop(); if the test file
+      // ends first, Jest tears the module system down under it and marks the whole file failed
+      // ("Cannot destructure property 'setTimeout'"). One period lets every loop see its
+      // stopped workers and end. Not a wait for the app's behaviour: teardown only.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       if (!options.db) await db.release();
     },
   };

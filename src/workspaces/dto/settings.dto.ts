@@ -47,6 +47,17 @@ export class UpdateSettingsDto {
   })
   digestChannelId?: string | null;
 
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 23,
+    description: 'local hour of the weekly story prompt (Fridays, in each agent’s time zone)',
+  })
+  @IsOptional()
+  @IsInt({ message: 'storyPromptHour must be a whole hour from 0 to 23' })
+  @Min(0, { message: 'storyPromptHour must be a whole hour from 0 to 23' })
+  @Max(23, { message: 'storyPromptHour must be a whole hour from 0 to 23' })
+  storyPromptHour?: number;
+
   @ApiPropertyOptional({ maxLength: 100 })
   @IsOptional()
   @MaxLength(100)
@@ -81,6 +92,7 @@ export class SettingsDto {
   @ApiProperty() storyModeration: boolean;
   @ApiProperty({ nullable: true, type: String }) hrChannelId: string | null;
   @ApiProperty({ nullable: true, type: String }) digestChannelId: string | null;
+  @ApiProperty() storyPromptHour: number;
   @ApiProperty() focusStatusText: string;
   @ApiProperty() focusStatusEmoji: string;
   @ApiProperty() focusRetentionDays: number;
