@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { FocusService } from '../../src/focus/focus.service';
 import { PROMPT_BANK } from '../../src/stories/prompt-bank';
 import { StoryPromptsService } from '../../src/stories/story-prompts.service';
+import type { PromptJob } from '../../src/stories/stories.queues';
 import { eventually } from '../support/eventually';
 import { postSlack, pulseWorld, PulseWorld } from '../support/pulse-world';
 import { blockActionsPayload, interactionBody } from '../support/slack-signing';
@@ -50,13 +51,19 @@ describe('the weekly story prompt', () => {
       m.text.startsWith('Your weekly story prompt'),
     );
   };
+  /**
+   * The prompt jobs of a person, with how long after being queued each is due (ms). The queue
+   * counts on the database's clock and the app on its own (the test clock here), so a job's due
+   * time on the app's clock is the clock's time when it was queued plus this delay.
+   */
   const promptJobs = async (userId: string) =>
     (await ds.query(
-      `SELECT j.start_after AS "startAfter", j.data FROM pgboss.job j
+      `SELECT round(extract(epoch FROM j.start_after - j.created_on) * 1000)::float8 AS "delayMs",
+              j.data FROM pgboss.job j
        JOIN people p ON p.id::text = j.data->>'personId'
        WHERE j.name = 'stories.prompt' AND p.slack_user_id = $1 ORDER BY j.created_on`,
       [userId],
-    )) as { startAfter: Date; data: { question: string } }[];
+    )) as { delayMs: number; data: PromptJob }[];
 
   it('shows the opt-in on App Home as turned on', async () => {
     const home = await eventually(
@@ -93,35 +100,40 @@ describe('the weekly story prompt', () => {
 
     clock.set('2026-11-27T15:50:00Z');
     expect(await prompts.tick()).toBe(2);
+    const queued = new Map<string, PromptJob>();
     for (const userId of [paris, parisFocused]) {
       const [job] = await promptJobs(userId);
-      expect(new Date(job.startAfter).toISOString()).toBe('2026-11-27T16:00:00.000Z');
+      // Queued at 15:50 for 17:00 Paris (16:00Z): the queue counts the delay.
+      expect(job.delayMs).toBe(10 * 60_000);
       expect(job.data.question).toBe(PROMPT_BANK[0]);
+      queued.set(userId, job.data as PromptJob);
     }
     expect(await promptJobs(newYork)).toEqual([]);
-    // The queue ran the job before 17:00 by this clock: it waited again, sending nothing.
-    await eventually(async () => (await promptJobs(paris)).length > 1, {
-      what: 'the early prompt deferred',
-    });
+    // The queue runs jobs on its own clock; here the test runs each one as the queue would.
+    // Run before 17:00 by the app's clock (a replica's clock behind), it waits again, sending
+    // nothing.
+    await prompts.deliver(queued.get(paris)!);
+    const again = await promptJobs(paris);
+    expect(again).toHaveLength(2);
+    expect(again[1].delayMs).toBe(10 * 60_000);
     expect(promptDms(paris)).toEqual([]);
 
     clock.set('2026-11-27T16:00:30Z');
+    await prompts.deliver(queued.get(paris)!);
     const dm = await eventually(() => promptDms(paris)[0], { what: 'the Paris prompt' });
     expect(JSON.stringify(dm.blocks)).toContain(PROMPT_BANK[0]);
     expect(JSON.stringify(dm.blocks)).toContain('story_open_share');
     // In a focus block until 16:45Z: the prompt waits for the block's end.
-    await eventually(
-      async () =>
-        (await promptJobs(parisFocused)).some(
-          (j) => new Date(j.startAfter).toISOString() === '2026-11-27T16:45:00.000Z',
-        ),
-      { what: 'the prompt deferred to the end of the focus block' },
-    );
+    await prompts.deliver(queued.get(parisFocused)!);
+    const deferred = await promptJobs(parisFocused);
+    // Deferred at 16:00:30 to the end of the focus block, 16:45.
+    expect(deferred.map((j) => j.delayMs)).toEqual([10 * 60_000, 44.5 * 60_000]);
     expect(promptDms(parisFocused)).toEqual([]);
     // A second tick in the same week claims nobody again.
     expect(await prompts.tick()).toBe(0);
 
     clock.set('2026-11-27T16:46:00Z');
+    await prompts.deliver(deferred[1].data as PromptJob);
     await eventually(() => promptDms(parisFocused)[0], { what: 'the prompt after focus' });
     expect(promptDms(paris)).toHaveLength(1);
   });
@@ -131,8 +143,10 @@ describe('the weekly story prompt', () => {
     clock.set('2026-11-27T21:50:00Z');
     expect(await prompts.tick()).toBe(1);
     const [job] = await promptJobs(newYork);
-    expect(new Date(job.startAfter).toISOString()).toBe('2026-11-27T22:00:00.000Z');
+    // Queued at 21:50 for 17:00 New York (22:00Z).
+    expect(job.delayMs).toBe(10 * 60_000);
     clock.set('2026-11-27T22:00:10Z');
+    await prompts.deliver(job.data as PromptJob);
     await eventually(() => promptDms(newYork)[0], { what: 'the New York prompt' });
     expect(promptDms(notOptedIn)).toEqual([]);
   });
