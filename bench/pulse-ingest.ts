@@ -266,22 +266,24 @@ async function main(): Promise<void> {
   runs.push(await manifest('GET /slack/manifest.json (after)', BARE_SECONDS));
   runs.push(await health('GET /health (after)', BARE_SECONDS));
 
-  // ---- correctness: every answer counted once, nothing refused
+  // ---- correctness: every answer counted once, nothing refused. While the round is open an
+  // answer exists only as a sealed ballot (no responses/answers rows); its content is checked
+  // after closing the round through the API, which opens the ballots.
   const status = await json<{ participation: { invited: number; responded: number } }>(
     keepAliveAgent(1),
     app.url,
     { method: 'GET', path: `/api/rounds/${round.id}`, headers: admin },
   );
   const sent = warm[2].requests + ingest.requests;
-  const [{ responses, answers, comments }] = (
-    await sql.query(
-      `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
-              (SELECT count(*)::int FROM answers WHERE round_id = $1) AS answers,
-              (SELECT count(*)::int FROM answers WHERE round_id = $1 AND comment IS NOT NULL) AS comments`,
+  const [open] = (
+    await sql.query<{ ballots: number; sizes: number; responses: number; answers: number }>(
+      `SELECT (SELECT count(*)::int FROM ballots WHERE round_id = $1) AS ballots,
+              (SELECT count(DISTINCT octet_length(sealed))::int FROM ballots WHERE round_id = $1) AS sizes,
+              (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
+              (SELECT count(*)::int FROM answers WHERE round_id = $1) AS answers`,
       [round.id],
     )
   ).rows;
-  const expectedComments = bodies.filter((_, i) => i % 3 === 0).length;
   const [{ pending, done }] = (
     await sql.query(
       `SELECT count(*) FILTER (WHERE state IN ('created', 'retry', 'active'))::int AS pending,
@@ -289,6 +291,52 @@ async function main(): Promise<void> {
          FROM pgboss.job WHERE name = 'pulse.answered'`,
     )
   ).rows;
+  const tClose = performance.now();
+  await json(keepAliveAgent(1), app.url, {
+    method: 'POST',
+    path: `/api/rounds/${round.id}/close`,
+    headers: admin,
+  });
+  const closeMs = performance.now() - tClose;
+  const [closed] = (
+    await sql.query<{
+      responses: number;
+      answers: number;
+      comments: number;
+      ballots: number;
+      keyed: boolean;
+      invalid: number;
+    }>(
+      `SELECT (SELECT count(*)::int FROM responses WHERE round_id = $1) AS responses,
+              (SELECT count(*)::int FROM answers WHERE round_id = $1) AS answers,
+              (SELECT count(*)::int FROM answers WHERE round_id = $1 AND comment IS NOT NULL) AS comments,
+              (SELECT count(*)::int FROM ballots WHERE round_id = $1) AS ballots,
+              ballot_key IS NOT NULL AS keyed, invalid_ballots AS invalid
+         FROM rounds WHERE id = $1`,
+      [round.id],
+    )
+  ).rows;
+  // The published figures of the answers that were acknowledged: every body answered once.
+  const expectedTallies = new Map<string, number>();
+  const bump = (key: string) => expectedTallies.set(key, (expectedTallies.get(key) ?? 0) + 1);
+  bodies.forEach((_, i) => {
+    bump(`workload ${1 + (i % 5)}`);
+    bump(`enps ${i % 11}`);
+    if (i % 3 === 0) bump('comment answered');
+  });
+  const tallied = new Map(
+    (
+      await sql.query<{ key: string; n: number }>(
+        `SELECT question_id || ' ' || value AS key, sum(n)::int AS n FROM round_tallies
+          WHERE round_id = $1 GROUP BY 1`,
+        [round.id],
+      )
+    ).rows.map((r) => [r.key, r.n]),
+  );
+  const talliesMatch =
+    tallied.size === expectedTallies.size &&
+    [...expectedTallies].every(([key, n]) => tallied.get(key) === n);
+  const expectedComments = bodies.filter((_, i) => i % 3 === 0).length;
 
   // ---- report
   console.log('\nresults');
@@ -354,10 +402,19 @@ async function main(): Promise<void> {
   const errors = runs.concat(warm).reduce((n, r) => n + r.errors, 0);
   const correct =
     errors === 0 &&
+    sent === bodies.length &&
     status.participation.responded === sent &&
-    responses === sent &&
-    answers === 2 * sent + expectedComments &&
-    comments === expectedComments;
+    open.ballots === sent &&
+    open.sizes === 1 &&
+    open.responses === 0 &&
+    open.answers === 0 &&
+    closed.responses === sent &&
+    closed.answers === 2 * sent + expectedComments &&
+    closed.comments === expectedComments &&
+    closed.ballots === 0 &&
+    !closed.keyed &&
+    closed.invalid === 0 &&
+    talliesMatch;
 
   console.log('\nratios (ingest req/s ÷ best bare pass req/s)');
   console.log(
@@ -374,11 +431,20 @@ async function main(): Promise<void> {
   console.log('\ncorrectness');
   console.log(
     `  answers sent ${sent}; participation responded ${status.participation.responded} of ` +
-      `${status.participation.invited} invited; responses ${responses}; answer rows ${answers} ` +
-      `(${comments} comments, expected ${expectedComments}); errors ${errors}  ${correct ? 'OK' : 'WRONG'}`,
+      `${status.participation.invited} invited; errors ${errors}`,
   );
   console.log(
-    `  after-answer DM-update jobs (pulse.answered): ${done} completed, ${pending} still queued at the end`,
+    `  while open: ${open.ballots} sealed ballots (${open.sizes} distinct size), ` +
+      `${open.responses} responses, ${open.answers} answer rows`,
+  );
+  console.log(
+    `  after POST /api/rounds/:id/close (${fmt(closeMs, 0)} ms): responses ${closed.responses}; ` +
+      `answer rows ${closed.answers} (${closed.comments} comments, expected ${expectedComments}); ` +
+      `ballots left ${closed.ballots}; key ${closed.keyed ? 'KEPT' : 'gone'}; invalid ${closed.invalid}; ` +
+      `tallies ${talliesMatch ? 'equal' : 'DIFFER from'} the answers sent  ${correct ? 'OK' : 'WRONG'}`,
+  );
+  console.log(
+    `  after-answer DM-update jobs (pulse.answered), before the close: ${done} completed, ${pending} still queued`,
   );
   console.log(`\ntotal run time ${fmt((Date.now() - started) / 1000)} s`);
   if (!correct) throw new Error('correctness check failed');

@@ -10,9 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '../../src/database/database';
-import type { AppServerMessage, ParentMessage, QueryCounts } from './app-server';
+import type { AppServerMessage, ParentMessage, QueryCounts, TracedStatement } from './app-server';
 
-export type { QueryCounts };
+export type { QueryCounts, TracedStatement };
+
+/** What the app process reports of itself (see app-server.ts). */
+export type AppResources = Omit<Extract<AppServerMessage, { type: 'resources' }>, 'type'>;
 
 export const ADMIN_URL =
   process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -121,6 +124,13 @@ export interface AppProcess {
   pid: number;
   /** Statements the app has sent so far, by pool and statement head (see app-server.ts). */
   queryCounts(): Promise<QueryCounts>;
+  /**
+   * Records every statement the app sends from the moment this resolves; the function it
+   * resolves to stops the recording and returns the statements.
+   */
+  trace(): Promise<() => Promise<TracedStatement[]>>;
+  /** The app process's CPU time so far and its memory. */
+  resources(): Promise<AppResources>;
   /** Starts a CPU profile of the app; the returned function stops it and writes `file`. */
   profile(file: string): () => Promise<void>;
   stop(): Promise<void>;
@@ -178,6 +188,14 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
     url,
     pid: child.pid!,
     queryCounts: async () => (await ask({ type: 'stats' }, 'stats')).queries,
+    trace: async () => {
+      await ask({ type: 'trace-start' }, 'tracing');
+      return async () => (await ask({ type: 'trace-stop' }, 'trace')).statements;
+    },
+    resources: async () => {
+      const { type: _type, ...resources } = await ask({ type: 'resources' }, 'resources');
+      return resources;
+    },
     profile: (file) => {
       child.send({ type: 'profile-start' } satisfies ParentMessage);
       return async () => {
