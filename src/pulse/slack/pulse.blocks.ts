@@ -57,6 +57,25 @@ export function unknownPulseCommand(text: string): SlackMessage {
   return { text: message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: message } }] };
 }
 
+/** `/pulse dashboard`: the one-time link, shown only to the person who asked (ephemeral). */
+export function dashboardLinkMessage(url: string, validMinutes: number): SlackMessage {
+  const text = `Your one-time dashboard sign-in link (valid ${validMinutes} minutes, works once; do not share it): <${url}|Open the Pulsedesk dashboard>`;
+  return { text, blocks: [section(text)] };
+}
+
+export type DashboardRefusal = 'unknown_person' | 'agent' | 'lead_without_team';
+
+/** `/pulse dashboard` for someone who may not sign in: why, and who can help. */
+export function dashboardRefusedMessage(reason: DashboardRefusal): SlackMessage {
+  const text =
+    reason === 'lead_without_team'
+      ? 'The dashboard shows a lead their own team, and you are not assigned to one yet. Ask an admin to set your team in Pulsedesk.'
+      : reason === 'unknown_person'
+        ? 'Pulsedesk does not know you yet: ask an admin to import the workspace’s people, then try again.'
+        : 'The dashboard is for team leads, HR and admins. Your pulse answers stay anonymous either way; try `/pulse` for your own open pulses and your team’s results.';
+  return { text, blocks: [section(text)] };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pulse delivery. No builder below ever takes an answer value as input: that is how "no Slack
 // message contains an answer" stays true (Slack keeps messages; workspace exports read them).
