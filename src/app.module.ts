@@ -6,6 +6,7 @@ import { KeyRing } from './common/key-ring';
 import { TokenCipher } from './common/token-cipher';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { FocusModule } from './focus/focus.module';
 import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
@@ -76,6 +77,7 @@ export class AppModule {
         FocusModule,
         HomeModule,
         StoriesModule,
+        DashboardModule,
       ],
     };
   }

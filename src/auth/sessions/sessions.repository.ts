@@ -4,6 +4,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { updateReturning } from '../../database/returning';
 import type { Role } from '../../people/person.entity';
 
 export interface LinkRow {
@@ -50,7 +51,8 @@ export class SessionsRepository {
 
   /** Marks the link used if it is unused and unexpired at `now`; one caller wins. */
   async burnLink(tokenHash: string, now: Date): Promise<LinkRow | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(
+    const rows = await updateReturning<Record<string, unknown>>(
+      this.db,
       `UPDATE sign_in_links SET used_at = $2
         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
         RETURNING workspace_id, person_id, expires_at, used_at`,
