@@ -10,6 +10,7 @@ body { margin:0; font:16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, san
 a { color:var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible { outline:3px solid #f0a500; outline-offset:2px; }
 .skip { position:absolute; left:-9999px; }
+.sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
 .skip:focus { left:8px; top:8px; background:#fff; padding:8px; z-index:10; }
 header { background:#fff; border-bottom:1px solid var(--line); padding:8px 16px; display:flex; flex-wrap:wrap; align-items:center; gap:8px 24px; }
 .brand { font-weight:700; margin:0; }

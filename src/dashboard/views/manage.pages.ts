@@ -5,17 +5,18 @@ import type { SurveyView } from '../dashboard.service';
 import { emptyState, notice, page, PageContext } from './layout';
 import { html, SafeHtml } from './html';
 
+/** A one-button form; the hidden part of the label names what it acts on for screen readers. */
 function postButton(
   ctx: PageContext,
   action: string,
   label: string,
-  accessibleName: string,
+  hiddenContext: string,
   secondary = false,
 ): SafeHtml {
   return html`<form method="post" action="${action}" class="inline">
     <input type="hidden" name="_csrf" value="${ctx.csrfToken}" />
-    <button type="submit" class="${secondary ? 'secondary' : ''}" aria-label="${accessibleName}">
-      ${label}
+    <button type="submit" class="${secondary ? 'secondary' : ''}">
+      ${label}<span class="sr-only"> ${hiddenContext}</span>
     </button>
   </form>`;
 }
@@ -45,7 +46,7 @@ export function surveysPage(
                         html`<li data-round="${r.id}">
                           Opened ${r.openedAt.slice(0, 10)}, closes ${r.closesAt.slice(0, 10)} ·
                           ${r.participation.responded} of ${r.participation.invited} answered
-                          ${postButton(ctx, `/rounds/${r.id}/close`, 'Close', `Close round of ${s.title}`)}
+                          ${postButton(ctx, `/rounds/${r.id}/close`, 'Close', `round of ${s.title}`)}
                           ${
                             r.reminderSent
                               ? html`<span class="muted">reminder sent</span>`
@@ -53,19 +54,14 @@ export function surveysPage(
                                   ctx,
                                   `/rounds/${r.id}/remind`,
                                   'Remind',
-                                  `Remind non-responders of ${s.title}`,
+                                  `non-responders of ${s.title}`,
                                   true,
                                 )
                           }
                         </li>`,
                     )}
                   </ul>`
-              : postButton(
-                  ctx,
-                  `/surveys/${s.id}/rounds`,
-                  'Open a round now',
-                  `Open a round of ${s.title} now`,
-                )
+              : postButton(ctx, `/surveys/${s.id}/rounds`, 'Open a round now', `of ${s.title}`)
           }
           ${
             closed.length
