@@ -31,6 +31,8 @@ export interface AppConfig {
   adminApiToken?: string;
   anonymityThreshold: number;
   logLevel: string;
+  /** LOG_FORMAT: `json`, `pretty`, or unset (`auto`: pretty on a terminal, JSON otherwise). */
+  logFormat: 'json' | 'pretty' | 'auto';
 }
 
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
@@ -165,6 +167,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const logFormat = read(env, 'LOG_FORMAT') ?? 'auto';
+  if (!['json', 'pretty', 'auto'].includes(logFormat)) {
+    problems.push(
+      'LOG_FORMAT must be json or pretty (unset: pretty on a terminal, JSON otherwise)',
+    );
+  }
   const adminApiToken = read(env, 'ADMIN_API_TOKEN');
   if (adminApiToken !== undefined && adminApiToken.length < 16) {
     problems.push('ADMIN_API_TOKEN must be at least 16 characters');
@@ -180,6 +188,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminApiToken,
     anonymityThreshold,
     logLevel,
+    logFormat: logFormat as AppConfig['logFormat'],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -67,8 +67,8 @@ export class SessionsService {
   }
 
   /** The operator's link (first run): admin of the only workspace, or of none yet. */
-  operatorLink(): Promise<Extract<LinkOutcome, { status: 'link' }>> {
-    return this.issueLink(null, null);
+  operatorLink(baseUrl?: string): Promise<Extract<LinkOutcome, { status: 'link' }>> {
+    return this.issueLink(null, null, baseUrl);
   }
 
   /** Burns the link and starts a session; a used, expired or unknown link is refused. */
@@ -168,6 +168,7 @@ export class SessionsService {
   private async issueLink(
     workspaceId: string | null,
     personId: string | null,
+    baseUrl = this.config.publicUrl,
   ): Promise<Extract<LinkOutcome, { status: 'link' }>> {
     const now = this.clock.now();
     const token = newSecret();
@@ -179,6 +180,6 @@ export class SessionsService {
       createdAt: now,
       expiresAt,
     });
-    return { status: 'link', url: `${this.config.publicUrl}/auth/link/${token}`, expiresAt };
+    return { status: 'link', url: `${baseUrl}/auth/link/${token}`, expiresAt };
   }
 }
