@@ -16,6 +16,8 @@ export interface SlackConfig {
   authorizeUrl: string;
   /** Calls per minute per workspace the focus sync paces each method to (Slack's tiers by default). */
   methodRates: Record<string, number>;
+  /** SLACK_ALLOWED_TEAMS: the only Slack team ids /slack/install accepts; unset, any. */
+  allowedTeams?: string[];
 }
 
 export interface AppConfig {
@@ -134,6 +136,18 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
   const ratesRaw = read(env, 'SLACK_METHOD_RATES');
   const overrides = ratesRaw === undefined ? undefined : parseMethodRates(ratesRaw);
   problems.push(...(overrides?.problems ?? []));
+  const allowedRaw = read(env, 'SLACK_ALLOWED_TEAMS');
+  const allowedTeams = allowedRaw
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const team of allowedTeams ?? []) {
+    if (!/^[TE][A-Z0-9]{2,}$/.test(team)) {
+      problems.push(
+        `SLACK_ALLOWED_TEAMS must list Slack team ids such as T0123ABCD, got "${team}"`,
+      );
+    }
+  }
   return {
     enabled: signingSecret !== undefined,
     signingSecret,
@@ -146,6 +160,7 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
     apiUrl: apiHref.endsWith('/') ? apiHref : `${apiHref}/`,
     authorizeUrl: authorizeUrl?.href ?? SLACK_DEFAULT_AUTHORIZE_URL,
     methodRates: { ...SLACK_TIER_RATES, ...overrides?.rates },
+    allowedTeams: allowedTeams?.length ? allowedTeams : undefined,
   };
 }
 
