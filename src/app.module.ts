@@ -28,6 +28,8 @@ export interface AppModuleOptions {
   /** ENCRYPTION_KEY_PREVIOUS during a rotation. */
   previousEncryptionKey?: Buffer;
   clock?: Clock;
+  /** False: jobs are queued, never run here (the demo seeder). Default true. */
+  runJobs?: boolean;
 }
 
 /** Adapters every feature may inject: the clock, the key ring and the token cipher. */
@@ -64,7 +66,7 @@ export class AppModule {
           migrationsRun: false,
           extra: { max: 20, application_name: 'pulsedesk' },
         }),
-        JobsModule.forRoot(options.databaseUrl),
+        JobsModule.forRoot(options.databaseUrl, options.runJobs ?? true),
         SlackCoreModule,
         HealthModule,
         AuthModule,

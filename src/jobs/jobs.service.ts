@@ -18,6 +18,7 @@ import { sqlState } from '../database/sql-state';
 
 export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
 export const JOBS_SCHEMA = 'pgboss';
+export const JOBS_RUN_WORKERS = Symbol('JOBS_RUN_WORKERS');
 
 export interface SendOptions {
   /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
@@ -38,6 +39,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
     private readonly discovery: DiscoveryService,
+    @Inject(JOBS_RUN_WORKERS) private readonly runWorkers: boolean,
   ) {
     this.boss = new PgBoss({
       connectionString: databaseUrl,
@@ -57,6 +59,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     await this.boss.start();
     this.started = true;
+    if (!this.runWorkers) return;
     for (const wrapper of this.discovery.getProviders({ metadataKey: Job.KEY })) {
       const options = this.discovery.getMetadataByDecorator(Job, wrapper) as JobOptions;
       await this.register(options, wrapper.instance as JobHandler);
