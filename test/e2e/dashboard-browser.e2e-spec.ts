@@ -12,6 +12,10 @@ import { dashboardLink } from '../support/dashboard';
 import { deliveredTo, pulseWorld, PulseWorld, submitModal } from '../support/pulse-world';
 import { TestClock } from '../support/test-clock';
 
+// Setting up two answered rounds and a browser takes ~15 s alone, several times that on a busy
+// machine: a generous deadline, not a timing test.
+jest.setTimeout(120_000);
+
 const QUESTIONS = [
   { id: 'workload', kind: 'scale5', prompt: 'My workload was manageable' },
   { id: 'enps', kind: 'enps', prompt: 'Would you recommend this team?' },

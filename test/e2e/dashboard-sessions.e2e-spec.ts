@@ -278,6 +278,11 @@ describe('dashboard sessions', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("style-src 'self'");
     expect(csp).not.toMatch(/https:|unsafe-inline|unsafe-eval/);
+    // Swagger UI inlines styles: only its page may, and still no inline script.
+    const docs = await request(w.t.url).get('/api/docs/').redirects(1);
+    expect(docs.status).toBe(200);
+    expect(docs.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self';");
     const chart = await request(w.t.url).get('/assets/chart.umd.js').expect(200);
     expect(chart.text).toContain('Chart');
   });

@@ -36,6 +36,7 @@ export function pulseHelpMessage(anonymityThreshold: number): SlackMessage {
   const commands = [
     '`/pulse` your open pulse and your team’s latest results',
     '`/focus 45m`, `/focus off`, `/focus` your focus blocks',
+    '`/pulse dashboard` a sign-in link to the dashboard (team leads, HR and admins)',
     '`/pulse help` this message',
   ];
   return {
