@@ -9,7 +9,7 @@ import { ResultsReadPath1764355200000 } from './1764355200000-ResultsReadPath';
 import { FocusSyncPacing1764441600000 } from './1764441600000-FocusSyncPacing';
 import { PacingLateness1764528000000 } from './1764528000000-PacingLateness';
 import { SealedBallots1764614400000 } from './1764614400000-SealedBallots';
-import { DashboardSessions1764787200000 } from './1764787200000-DashboardSessions';
+import { DashboardSessions1764873600000 } from './1764873600000-DashboardSessions';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
@@ -19,5 +19,5 @@ export const MIGRATIONS = [
   FocusSyncPacing1764441600000,
   PacingLateness1764528000000,
   SealedBallots1764614400000,
-  DashboardSessions1764787200000,
+  DashboardSessions1764873600000,
 ];

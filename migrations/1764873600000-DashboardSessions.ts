@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `person_id` is null for the operator's sign-in (no Slack person behind it); `workspace_id` is
  * null when the operator signed in before any workspace was installed.
  */
-export class DashboardSessions1764787200000 implements MigrationInterface {
-  name = 'DashboardSessions1764787200000';
+export class DashboardSessions1764873600000 implements MigrationInterface {
+  name = 'DashboardSessions1764873600000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
