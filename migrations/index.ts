@@ -11,6 +11,7 @@ import { PacingLateness1764528000000 } from './1764528000000-PacingLateness';
 import { SealedBallots1764614400000 } from './1764614400000-SealedBallots';
 import { FocusPrivacy1764700800000 } from './1764700800000-FocusPrivacy';
 import { Stories1764787200000 } from './1764787200000-Stories';
+import { DashboardSessions1764873600000 } from './1764873600000-DashboardSessions';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   SealedBallots1764614400000,
   FocusPrivacy1764700800000,
   Stories1764787200000,
+  DashboardSessions1764873600000,
 ];

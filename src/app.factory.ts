@@ -6,6 +6,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppModule, AppModuleOptions } from './app.module';
@@ -28,7 +29,35 @@ export async function createApp(
   });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.use(helmet());
+  // Only our own origin: the dashboard serves Chart.js and its own script and styles itself.
+  // Swagger UI's page (/api/docs) inlines a few <style> blocks, so it alone may use inline styles.
+  const https = options.config.publicUrl.startsWith('https:');
+  const policy = (styleSrc: string[]) =>
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc,
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          ...(https ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: https,
+    });
+  const appPolicy = policy(["'self'"]);
+  const docsPolicy = policy(["'self'", "'unsafe-inline'"]);
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path.startsWith('/api/docs') ? docsPolicy : appPolicy)(req, res, next),
+  );
   app.use(createHttpLogger(options.logger));
   app.use(refuseRepeatedQuery);
   // Bolt verifies signatures over the raw body, so it is mounted ahead of the body parsers.

@@ -6,6 +6,7 @@ import { KeyRing } from './common/key-ring';
 import { TokenCipher } from './common/token-cipher';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { FocusModule } from './focus/focus.module';
 import { HealthModule } from './health/health.module';
 import { HomeModule } from './home/home.module';
@@ -27,6 +28,8 @@ export interface AppModuleOptions {
   /** ENCRYPTION_KEY_PREVIOUS during a rotation. */
   previousEncryptionKey?: Buffer;
   clock?: Clock;
+  /** False: jobs are queued, never run here (the demo seeder). Default true. */
+  runJobs?: boolean;
 }
 
 /** Adapters every feature may inject: the clock, the key ring and the token cipher. */
@@ -63,7 +66,7 @@ export class AppModule {
           migrationsRun: false,
           extra: { max: 20, application_name: 'pulsedesk' },
         }),
-        JobsModule.forRoot(options.databaseUrl),
+        JobsModule.forRoot(options.databaseUrl, options.runJobs ?? true),
         SlackCoreModule,
         HealthModule,
         AuthModule,
@@ -76,6 +79,7 @@ export class AppModule {
         FocusModule,
         HomeModule,
         StoriesModule,
+        DashboardModule,
       ],
     };
   }

@@ -6,7 +6,8 @@ import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { resolveEncryptionKey } from './common/token-cipher';
-import { createLogger } from './common/logging';
+import { consoleDestination, createLogger } from './common/logging';
+import { SessionsService } from './auth/sessions/sessions.service';
 import { migrate, openDatabase } from './database/database';
 
 async function main(): Promise<void> {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, consoleDestination(config.logFormat));
   const database = await openDatabase(config);
   logger.info(
     { embedded: database.embedded, dataDir: database.embedded ? config.dataDir : undefined },
@@ -61,6 +62,21 @@ async function main(): Promise<void> {
   await app.listen(config.port);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // First run (as Jupyter prints its token): with no Slack and no ADMIN_API_TOKEN nobody could
+  // reach the dashboard, so the operator gets a one-time sign-in link on the console.
+  if (!config.slack.enabled && !config.adminApiToken) {
+    // PUBLIC_URL left at its default names the port asked for (0 means any): use the real one.
+    const base =
+      config.publicUrl === `http://localhost:${config.port}`
+        ? `http://localhost:${port}`
+        : undefined;
+    const { url } = await app.get(SessionsService).operatorLink(base);
+    logger.info(
+      { signInUrl: url },
+      `Sign in to the dashboard as operator (one-time link, 15 minutes; restart for another): ${url}`,
+    );
+  }
+  // Last, after the sign-in line: whoever waits for this line has seen everything before it.
   logger.info({ url: config.publicUrl, port }, 'Pulsedesk is listening');
 }
 

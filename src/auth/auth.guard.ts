@@ -1,7 +1,9 @@
 /**
  * Resolves the caller on every HTTP route (global guard) and enforces `@Roles`. Credentials:
  * the operator's ADMIN_API_TOKEN (admin of the workspace named by X-Pulsedesk-Workspace, or of
- * the only one), or a workspace API token from POST /api/tokens.
+ * the only one), a workspace API token from POST /api/tokens, or the dashboard session cookie.
+ * A request that rides on the cookie and changes state must carry the session's CSRF token
+ * (X-CSRF-Token header or `_csrf` form field); bearer requests are not cookie-borne and need none.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -15,6 +17,16 @@ import { TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import type { Principal } from './principal';
+import { sessionCookie } from './sessions/session-cookie';
+import { CSRF_FIELD, CSRF_HEADER, SessionsService } from './sessions/sessions.service';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** What a session request carries besides its principal: the token its forms must echo. */
+export interface SessionRequest extends Request {
+  principal?: Principal;
+  csrfToken?: string;
+}
 
 export const WORKSPACE_HEADER = 'x-pulsedesk-workspace';
 
@@ -37,12 +49,13 @@ export class AuthGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokensService,
     private readonly workspaces: WorkspacesService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const req = context.switchToHttp().getRequest<SessionRequest>();
     const principal = await this.authenticate(req);
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.includes(principal.role)) {
@@ -55,10 +68,15 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(req: Request): Promise<Principal> {
+  private async authenticate(req: SessionRequest): Promise<Principal> {
     const token = bearer(req);
     if (!token) {
-      throw new DomainError('unauthenticated', 'Send a credential: Authorization: Bearer <token>');
+      const sessionId = sessionCookie(req);
+      if (sessionId) return this.fromSession(req, sessionId);
+      throw new DomainError(
+        'unauthenticated',
+        'Send a credential: Authorization: Bearer <token>, or sign in with /pulse dashboard in Slack',
+      );
     }
     if (this.config.adminApiToken && sameSecret(token, this.config.adminApiToken)) {
       const header = req.headers[WORKSPACE_HEADER];
@@ -76,5 +94,31 @@ export class AuthGuard implements CanActivate {
       via: 'token',
       tokenId: apiToken.id,
     };
+  }
+
+  private async fromSession(req: SessionRequest, sessionId: string): Promise<Principal> {
+    const session = await this.sessions.resolve(sessionId);
+    if (!session) {
+      throw new DomainError(
+        'unauthenticated',
+        'Your dashboard session has ended. Sign in again with /pulse dashboard in Slack.',
+      );
+    }
+    if (!SAFE_METHODS.has(req.method)) {
+      const header = req.headers[CSRF_HEADER];
+      const field = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+      const sent = typeof header === 'string' ? header : typeof field === 'string' ? field : '';
+      if (!this.sessions.csrfMatches(sessionId, sent)) {
+        throw new DomainError(
+          'forbidden',
+          'This request lacks the page’s CSRF token: reload the page and try again',
+        );
+      }
+    }
+    req.csrfToken = session.csrfToken;
+    const { workspaceId, ...rest } = session.principal;
+    // The operator's session follows the only workspace, as ADMIN_API_TOKEN does.
+    const resolved = workspaceId ?? (await this.workspaces.resolveForOperator(undefined)).id;
+    return { ...rest, workspaceId: resolved };
   }
 }

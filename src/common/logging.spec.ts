@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { createLogger, PinoNestLogger } from './logging';
+import { consoleDestination, createLogger, PinoNestLogger } from './logging';
 
 /** A destination that keeps every line pino writes, raw and parsed. */
 function collector() {
@@ -258,5 +258,14 @@ describe('redaction at any depth', () => {
       context: 'Pulse',
       view: { private_metadata: '[redacted]', state: '[redacted]' },
     });
+  });
+});
+
+describe('consoleDestination', () => {
+  it('writes JSON off a terminal and with LOG_FORMAT=json, pretty lines on a terminal', () => {
+    expect(consoleDestination('auto', false)).toBeUndefined();
+    expect(consoleDestination('json', true)).toBeUndefined();
+    expect(consoleDestination('auto', true)).toBeDefined();
+    expect(consoleDestination('pretty', false)).toBeDefined();
   });
 });

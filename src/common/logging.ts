@@ -65,6 +65,25 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Where `npm start` writes: human-readable lines (pino-pretty, in-process) when asked, or by
+ * default when stdout is a terminal; JSON lines otherwise, for log collectors.
+ */
+export function consoleDestination(
+  format: 'json' | 'pretty' | 'auto',
+  isTty: boolean = process.stdout.isTTY === true,
+): DestinationStream | undefined {
+  if (format === 'json' || (format === 'auto' && !isTty)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as (options: object) => DestinationStream;
+  return pretty({
+    colorize: isTty,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {

@@ -16,6 +16,8 @@ export interface SlackConfig {
   authorizeUrl: string;
   /** Calls per minute per workspace the focus sync paces each method to (Slack's tiers by default). */
   methodRates: Record<string, number>;
+  /** SLACK_ALLOWED_TEAMS: the only Slack team ids /slack/install accepts; unset, any. */
+  allowedTeams?: string[];
 }
 
 export interface AppConfig {
@@ -31,6 +33,8 @@ export interface AppConfig {
   adminApiToken?: string;
   anonymityThreshold: number;
   logLevel: string;
+  /** LOG_FORMAT: `json`, `pretty`, or unset (`auto`: pretty on a terminal, JSON otherwise). */
+  logFormat: 'json' | 'pretty' | 'auto';
 }
 
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
@@ -134,6 +138,18 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
   const ratesRaw = read(env, 'SLACK_METHOD_RATES');
   const overrides = ratesRaw === undefined ? undefined : parseMethodRates(ratesRaw);
   problems.push(...(overrides?.problems ?? []));
+  const allowedRaw = read(env, 'SLACK_ALLOWED_TEAMS');
+  const allowedTeams = allowedRaw
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const team of allowedTeams ?? []) {
+    if (!/^[TE][A-Z0-9]{2,}$/.test(team)) {
+      problems.push(
+        `SLACK_ALLOWED_TEAMS must list Slack team ids such as T0123ABCD, got "${team}"`,
+      );
+    }
+  }
   return {
     enabled: signingSecret !== undefined,
     signingSecret,
@@ -146,6 +162,7 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
     apiUrl: apiHref.endsWith('/') ? apiHref : `${apiHref}/`,
     authorizeUrl: authorizeUrl?.href ?? SLACK_DEFAULT_AUTHORIZE_URL,
     methodRates: { ...SLACK_TIER_RATES, ...overrides?.rates },
+    allowedTeams: allowedTeams?.length ? allowedTeams : undefined,
   };
 }
 
@@ -167,6 +184,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
+  const logFormat = read(env, 'LOG_FORMAT') ?? 'auto';
+  if (!['json', 'pretty', 'auto'].includes(logFormat)) {
+    problems.push(
+      'LOG_FORMAT must be json or pretty (unset: pretty on a terminal, JSON otherwise)',
+    );
+  }
   const adminApiToken = read(env, 'ADMIN_API_TOKEN');
   if (adminApiToken !== undefined && adminApiToken.length < 16) {
     problems.push('ADMIN_API_TOKEN must be at least 16 characters');
@@ -182,6 +205,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminApiToken,
     anonymityThreshold,
     logLevel,
+    logFormat: logFormat as AppConfig['logFormat'],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

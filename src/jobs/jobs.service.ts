@@ -31,6 +31,7 @@ export const JOBS_SCHEMA = 'pgboss';
 export const JOBS_POOL_SIZE = 6;
 /** How long shutdown waits, after pg-boss's own graceful stop, for the queue's last work. */
 const SETTLE_TIMEOUT_MS = 10_000;
+export const JOBS_RUN_WORKERS = Symbol('JOBS_RUN_WORKERS');
 
 export interface SendOptions {
   /** Deduplicates as the queue's policy says (see JobOptions.policy); send returns null then. */
@@ -61,6 +62,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
     private readonly discovery: DiscoveryService,
     private readonly clock: Clock,
+    @Inject(JOBS_RUN_WORKERS) private readonly runWorkers: boolean,
   ) {
     this.pool = new Pool({
       connectionString: databaseUrl,
@@ -88,6 +90,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     await this.boss.start();
     this.started = true;
+    if (!this.runWorkers) return;
     for (const wrapper of this.discovery.getProviders({ metadataKey: Job.KEY })) {
       const options = this.discovery.getMetadataByDecorator(Job, wrapper) as JobOptions;
       await this.register(options, wrapper.instance as JobHandler);

@@ -1,6 +1,7 @@
 import { BallotBoxService } from './ballot-box.service';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SessionsModule } from '../auth/sessions/sessions.module';
 import { FocusModule } from '../focus/focus.module';
 import { PeopleModule } from '../people/people.module';
 import { TeamsModule } from '../teams/teams.module';
@@ -36,9 +37,10 @@ import { SurveysService } from './surveys.service';
     PeopleModule,
     TeamsModule,
     FocusModule,
+    SessionsModule,
   ],
   controllers: [PulseController],
-  exports: [PulseService],
+  exports: [PulseService, ResultsService],
   providers: [
     SurveysRepository,
     RoundsRepository,

@@ -98,6 +98,13 @@ export class SlackInstallationService {
       throw new DomainError('oauth_failed', `Slack refused the sign-in (${reason}); start again`);
     }
     if (state.flow === 'install') {
+      const allowed = this.config.slack.allowedTeams;
+      if (allowed && !allowed.includes(access.team.id)) {
+        throw new DomainError(
+          'oauth_failed',
+          'This Pulsedesk does not serve that Slack workspace (SLACK_ALLOWED_TEAMS); ask its operator',
+        );
+      }
       if (!access.access_token)
         throw new DomainError('oauth_failed', 'Slack returned no bot token');
       const workspace = await this.recordInstallation({
@@ -161,14 +168,26 @@ export class SlackInstallationService {
     });
   }
 
+  /**
+   * Stores the workspace's installation. Only the person who installs Pulsedesk into a workspace
+   * for the first time becomes its admin: installing again (new scopes, a new token) refreshes
+   * the token and imports people, and promotes nobody, whoever clicked Allow.
+   */
   private async recordInstallation(
     installation: Parameters<WorkspacesService['saveInstallation']>[0],
   ): Promise<WorkspaceEntity> {
     const workspace = await this.dataSource.transaction(async (manager) => {
+      const firstInstall = !(await this.workspaces.existsForSlackTeam(
+        installation.slackTeamId,
+        manager,
+      ));
       const saved = await this.workspaces.saveInstallation(installation, manager);
       await this.jobs.send(
         PEOPLE_SYNC_QUEUE,
-        { workspaceId: saved.id, makeAdmin: installation.installedBySlackUserId },
+        {
+          workspaceId: saved.id,
+          makeAdmin: firstInstall ? installation.installedBySlackUserId : null,
+        },
         { manager, singletonKey: `people-sync:${saved.id}` },
       );
       return saved;

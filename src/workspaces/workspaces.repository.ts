@@ -76,6 +76,10 @@ export class WorkspacesRepository {
   }
 
   /** Insert or refresh an installation; a reinstall keeps the workspace's settings and data. */
+  async existsForSlackTeam(slackTeamId: string, manager: EntityManager): Promise<boolean> {
+    return (await manager.getRepository(WorkspaceEntity).countBy({ slackTeamId })) > 0;
+  }
+
   async saveInstallation(
     record: InstallationRecord,
     manager?: EntityManager,
@@ -91,7 +95,7 @@ export class WorkspacesRepository {
           'bot_token_enc',
           'bot_user_id',
           'bot_scopes',
-          'installed_by_slack_user_id',
+          // Kept from the first install: who installed first administers the workspace.
           'updated_at',
         ],
         ['slack_team_id'],

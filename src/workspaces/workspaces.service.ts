@@ -116,6 +116,10 @@ export class WorkspacesService implements OnApplicationBootstrap {
     return candidates[0];
   }
 
+  existsForSlackTeam(slackTeamId: string, manager: EntityManager): Promise<boolean> {
+    return this.workspaces.existsForSlackTeam(slackTeamId, manager);
+  }
+
   async saveInstallation(
     installation: Installation,
     manager?: EntityManager,

@@ -20,6 +20,8 @@ import {
   pulseClosedMessage,
   pulseDmMessage,
   pulseHelpMessage,
+  dashboardLinkMessage,
+  dashboardRefusedMessage,
   pulseModalView,
   pulseStatusMessage,
   roundClosedText,
@@ -52,12 +54,25 @@ describe('pulseHelpMessage', () => {
     expect(texts).toMatch(/never _what_/);
   });
 
-  it('lists the commands that work: /pulse, /pulse help and /focus, nothing not built yet', () => {
+  it('lists the commands that work: /pulse, /pulse dashboard, /pulse help and /focus, nothing not built yet', () => {
     const texts = sectionTexts(pulseHelpMessage(5).blocks).join('\n');
     expect(texts).toContain('`/pulse`');
+    expect(texts).toContain('`/pulse dashboard`');
     expect(texts).toContain('`/pulse help`');
     expect(texts).toContain('`/focus 45m`');
-    expect(texts).not.toMatch(/dashboard|\/story/);
+    expect(texts).not.toMatch(/\/story/);
+  });
+
+  it('gives the dashboard link with its lifetime, and a refusal without any link', () => {
+    const url = 'https://pulse.example.com/auth/link/abc_DEF-123';
+    const link = sectionTexts(dashboardLinkMessage(url, 15).blocks).join('\n');
+    expect(link).toContain(`<${url}|Open the Pulsedesk dashboard>`);
+    expect(link).toContain('15 minutes');
+    for (const reason of ['agent', 'lead_without_team', 'unknown_person'] as const) {
+      const refusal = dashboardRefusedMessage(reason);
+      expect(refusal.text).not.toContain('/auth/link/');
+      expect(refusal.text.length).toBeGreaterThan(20);
+    }
   });
 
   it('has a fallback text for notifications', () => {

@@ -36,6 +36,7 @@ export function pulseHelpMessage(anonymityThreshold: number): SlackMessage {
   const commands = [
     '`/pulse` your open pulse and your team’s latest results',
     '`/focus 45m`, `/focus off`, `/focus` your focus blocks',
+    '`/pulse dashboard` a sign-in link to the dashboard (team leads, HR and admins)',
     '`/pulse help` this message',
   ];
   return {
@@ -55,6 +56,25 @@ export function unknownPulseCommand(text: string): SlackMessage {
   const echoed = text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text;
   const message = `I don't know \`/pulse ${echoed}\`. Try \`/pulse help\`.`;
   return { text: message, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: message } }] };
+}
+
+/** `/pulse dashboard`: the one-time link, shown only to the person who asked (ephemeral). */
+export function dashboardLinkMessage(url: string, validMinutes: number): SlackMessage {
+  const text = `Your one-time dashboard sign-in link (valid ${validMinutes} minutes, works once; do not share it): <${url}|Open the Pulsedesk dashboard>`;
+  return { text, blocks: [section(text)] };
+}
+
+export type DashboardRefusal = 'unknown_person' | 'agent' | 'lead_without_team';
+
+/** `/pulse dashboard` for someone who may not sign in: why, and who can help. */
+export function dashboardRefusedMessage(reason: DashboardRefusal): SlackMessage {
+  const text =
+    reason === 'lead_without_team'
+      ? 'The dashboard shows a lead their own team, and you are not assigned to one yet. Ask an admin to set your team in Pulsedesk.'
+      : reason === 'unknown_person'
+        ? 'Pulsedesk does not know you yet: ask an admin to import the workspace’s people, then try again.'
+        : 'The dashboard is for team leads, HR and admins. Your pulse answers stay anonymous either way; try `/pulse` for your own open pulses and your team’s results.';
+  return { text, blocks: [section(text)] };
 }
 
 // ---------------------------------------------------------------------------------------------

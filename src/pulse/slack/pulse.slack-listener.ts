@@ -16,11 +16,14 @@ import type {
 } from '@slack/bolt';
 import { SlackGateway } from '../../slack/slack-gateway';
 import { SlackListener, SlackListeners } from '../../slack/slack-listener.decorator';
+import { LINK_TTL_MS, SessionsService } from '../../auth/sessions/sessions.service';
 import { WorkspacesService } from '../../workspaces/workspaces.service';
 import { PulseService } from '../pulse.service';
 import { ResponsesService, SubmitOutcome } from '../responses.service';
 import {
   alreadyAnsweredText,
+  dashboardLinkMessage,
+  dashboardRefusedMessage,
   notInvitedText,
   parseModalSubmission,
   PulseModalMetadata,
@@ -50,6 +53,7 @@ export class PulseSlackListener implements SlackListener {
     private readonly responses: ResponsesService,
     private readonly workspaces: WorkspacesService,
     private readonly slack: SlackGateway,
+    private readonly sessions: SessionsService,
   ) {}
 
   register(app: App): void {
@@ -68,6 +72,16 @@ export class PulseSlackListener implements SlackListener {
       await ack({
         response_type: 'ephemeral',
         ...pulseHelpMessage(await this.threshold(command.team_id)),
+      });
+      return;
+    }
+    if (subcommand === 'dashboard') {
+      const outcome = await this.sessions.linkForSlackUser(command.team_id, command.user_id);
+      await ack({
+        response_type: 'ephemeral',
+        ...(outcome.status === 'link'
+          ? dashboardLinkMessage(outcome.url, LINK_TTL_MS / 60_000)
+          : dashboardRefusedMessage(outcome.reason)),
       });
       return;
     }
