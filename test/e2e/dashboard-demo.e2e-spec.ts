@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { buildApp } from '../support/app-process';
+import { assertBuilt } from '../support/app-process';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
 jest.setTimeout(180_000);
@@ -41,7 +41,7 @@ describe('npm run demo', () => {
   let client: Client;
 
   beforeAll(async () => {
-    buildApp();
+    assertBuilt();
     db = await acquireTestDatabase();
     client = new Client({ connectionString: db.url });
     await client.connect();

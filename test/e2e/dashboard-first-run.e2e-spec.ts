@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
-import { buildApp, startAppProcess } from '../support/app-process';
+import { assertBuilt, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
@@ -17,7 +17,7 @@ function tempDir(): string {
 }
 
 describe('first run', () => {
-  beforeAll(() => buildApp());
+  beforeAll(() => assertBuilt());
 
   it('prints one operator sign-in link that signs in once', async () => {
     const app = await startAppProcess({ DATA_DIR: tempDir() });

@@ -16,7 +16,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
-import { AppProcess, buildApp, startAppProcess } from '../support/app-process';
+import { AppProcess, assertBuilt, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { SlackStandIn } from '../support/slack-stand-in';
 import { signSlackRequest, slashCommandBody } from '../support/slack-signing';
@@ -41,7 +41,7 @@ describe('focus sync after a replica crashes mid-sync', () => {
   let survivor: TestApp | undefined;
 
   beforeAll(async () => {
-    buildApp();
+    assertBuilt();
     slack = await SlackStandIn.start();
     slack.addTeam({ id: TEAM, name: 'Crash Support' });
     slack.addUser({ id: USER, teamId: TEAM, name: 'kai', tz: 'Europe/Berlin' });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { buildApp, listeningTcpPorts, startAppProcess } from '../support/app-process';
+import { assertBuilt, listeningTcpPorts, startAppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { walkOAuth } from '../support/oauth-flow';
 import { SlackStandIn } from '../support/slack-stand-in';
@@ -32,7 +32,7 @@ describe('the app as processes', () => {
   let slack: SlackStandIn;
 
   beforeAll(async () => {
-    buildApp();
+    assertBuilt();
     slack = await SlackStandIn.start();
     slack.setOAuthApp({ clientId: TEST_OAUTH.clientId, clientSecret: TEST_OAUTH.clientSecret });
   });

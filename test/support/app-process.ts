@@ -11,16 +11,24 @@ import { eventually } from './eventually';
 // run it can take several times that, so the deadline is generous: this is not a timing test.
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Builds once per test file (swc: about a second). */
+/**
+ * Builds the app (swc: a second or two). Run once per test run, by jest's globalSetup: `nest
+ * build` empties dist/ first, so files building at once raced (a missing dist file, or a dist
+ * deleted under another file's booting app).
+ */
 export function buildApp(): void {
   execFileSync(
     process.execPath,
     [path.join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'],
-    {
-      cwd: ROOT,
-      stdio: 'pipe',
-    },
+    { cwd: ROOT, stdio: 'pipe' },
   );
+}
+
+/** For the files that start the built app: globalSetup built it for this run. */
+export function assertBuilt(): void {
+  if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) {
+    throw new Error('dist/src/main.js is missing: test/support/global-setup.ts builds it first');
+  }
 }
 
 /**
