@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Pulse surveys. Content and identity live apart (PRODUCT.md §3):
+ * Pulse surveys. Content and identity live apart (docs/contract.md):
  * - round_invitations says who was invited and *whether* they answered (a boolean, no time);
  * - responses/answers hold what was answered with the round and a team snapshot only, keyed
  *   by a random UUID; nothing joins the two.

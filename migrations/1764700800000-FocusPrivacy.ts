@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Focus privacy (PRODUCT.md §3): ended and cancelled blocks are deleted after the workspace's
+ * Focus privacy (docs/contract.md): ended and cancelled blocks are deleted after the workspace's
  * focus_retention_days, and only weekly aggregates are kept.
  *
  * - focus_blocks.team_id: the team the agent was in when the block was taken, so a week's

@@ -78,7 +78,9 @@ export async function createApp(
     app,
     new DocumentBuilder()
       .setTitle('Pulsedesk API')
-      .setDescription('Pulse surveys, stories and focus time for support teams. See PRODUCT.md §4.')
+      .setDescription(
+        'Pulse surveys, stories and focus time for support teams. See docs/contract.md.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

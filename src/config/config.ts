@@ -1,5 +1,5 @@
 /**
- * The environment, validated once at boot and exposed typed. Every variable of PRODUCT.md §1
+ * The environment, validated once at boot and exposed typed. Every variable of docs/contract.md
  * lives here; a bad value stops the boot with a message naming the variable.
  * Shared by the app and the migration CLI so both read the same configuration.
  */

@@ -1,5 +1,5 @@
 /**
- * The coverage guard (PRODUCT.md §6): a focus block must not leave the agent's team with fewer
+ * The coverage guard (docs/contract.md): a focus block must not leave the agent's team with fewer
  * on-duty agents than its `minOnDuty` at any moment of the block. Pure; the service feeds it the
  * team's size and the other members' live blocks.
  */

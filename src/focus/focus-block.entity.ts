@@ -50,7 +50,7 @@ export class FocusBlockEntity {
 
   /**
    * The agent's status before the block, restored afterwards; cleared once restored or given up
-   * (PRODUCT.md §3: a kept status is forgotten), so no block holds it longer than its sync.
+   * (docs/contract.md: a kept status is forgotten), so no block holds it longer than its sync.
    */
   @Column({ name: 'kept_status', type: 'jsonb', nullable: true })
   keptStatus: SlackStatus | null;

@@ -1,5 +1,5 @@
 /**
- * Parser for the text after `/focus` (PRODUCT.md §2, §6). Pure: no Nest, no I/O, no system
+ * Parser for the text after `/focus` (docs/contract.md). Pure: no Nest, no I/O, no system
  * clock or system time zone — `now` and the agent's IANA `timeZone` are parameters, and the same
  * inputs always give the same result. It never throws for any string; bad input is an
  * `{ ok: false }` result with a one-line `error` and the shared `example`.

@@ -1,5 +1,5 @@
 /**
- * Focus retention (PRODUCT.md §3): ended and cancelled blocks are deleted after the workspace's
+ * Focus retention (docs/contract.md): ended and cancelled blocks are deleted after the workspace's
  * focusRetentionDays, and so are coverage refusals; what stays is one row of figures per team
  * and week (focus_weeks), so the summary still answers for old weeks.
  *

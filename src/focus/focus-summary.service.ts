@@ -1,6 +1,6 @@
 /**
  * GET /api/focus/summary: per team and week, focus hours, blocks taken and coverage refusals —
- * aggregates only (PRODUCT.md §3, §4).
+ * aggregates only (docs/contract.md).
  *
  * - Weeks are ISO weeks in UTC (focus-weeks.ts); a window snaps outwards to whole weeks and
  *   reports only weeks that are over, so a figure never moves while someone watches it and two

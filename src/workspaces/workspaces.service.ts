@@ -34,7 +34,7 @@ export const DEFAULT_FOCUS_STATUS_TEXT = 'Heads-down, please come back later';
 export const DEFAULT_FOCUS_STATUS_EMOJI = ':no_bell:';
 
 /**
- * How long ended and cancelled focus blocks are kept (PRODUCT.md §3). At least a week, so a
+ * How long ended and cancelled focus blocks are kept (docs/contract.md). At least a week, so a
  * block outlives the week it belongs to until that week is rolled up; at most a year, beyond
  * which the setting would be keeping individual history rather than limiting it. The database
  * checks the same bounds.

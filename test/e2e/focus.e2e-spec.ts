@@ -780,7 +780,7 @@ describe('/focus', () => {
 });
 
 /**
- * Focus privacy (PRODUCT.md §3): the summary suppresses groups below k and reports whole ended
+ * Focus privacy (docs/contract.md): the summary suppresses groups below k and reports whole ended
  * weeks; finished blocks are deleted after the retention while the weekly figures stay. Every
  * block is made through /focus (or FocusService) on this file's own clock, set to fixed dates.
  */

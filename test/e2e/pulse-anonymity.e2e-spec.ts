@@ -1,5 +1,5 @@
 /**
- * An anonymity attack suite (PRODUCT.md §3 and §4). The attacker holds an HR, admin or lead
+ * An anonymity attack suite (docs/contract.md). The attacker holds an HR, admin or lead
  * credential and the API — and, for one part, read access to the database — and tries to learn
  * what one person answered: by differencing a breakdown against its total, peeking at an open
  * round, playing with k, linking rows in the database, reading logs and Slack, exporting CSV,

@@ -1,6 +1,6 @@
 /**
  * Assembles the published result of one closed pulse round from aggregate counts, applying the
- * anonymity rules of PRODUCT.md §3. Pure: the repository computes the counts in SQL, the caller
+ * anonymity rules of docs/contract.md. Pure: the repository computes the counts in SQL, the caller
  * checks that the round is closed, and this decides what may be shown.
  *
  * Every reported figure covers at least k distinct respondents:

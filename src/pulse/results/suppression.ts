@@ -1,5 +1,5 @@
 /**
- * Which groups of a results breakdown may be shown (PRODUCT.md §3, Anonymity). Pure, so the
+ * Which groups of a results breakdown may be shown (docs/contract.md, Anonymity). Pure, so the
  * anonymity guarantee can be checked by property tests rather than by example alone.
  *
  * A group below the threshold k is suppressed (primary suppression). Because the total is shown
