@@ -24,6 +24,8 @@ import { PeopleService } from '../people/people.service';
 import { ResponsesService } from '../pulse/responses.service';
 import { RoundsService } from '../pulse/rounds.service';
 import { SurveysService } from '../pulse/surveys.service';
+import { StoriesService } from '../stories/stories.service';
+import type { NewStory } from '../stories/stories.types';
 import { TeamsService } from '../teams/teams.service';
 
 export const DEMO_TEAM_ID = 'TDEMO00001';
@@ -52,6 +54,46 @@ const COMMENTS = [
   'Thanks to the team for covering my shift.',
   'More quiet time for tricky tickets, please.',
   'Tooling was slow again on Monday.',
+];
+
+/** Shared from Slack through StoriesService, most approved by HR, the last two left to review. */
+const STORIES: NewStory[] = [
+  {
+    title: 'The refund that saved a wedding',
+    body: 'A customer wrote at 11pm: her order for the wedding the next day had shipped to the wrong town. Billing and Tier 2 found a courier together and the dress arrived at 9. She sent us a photo.',
+    tags: ['customer_win', 'teamwork'],
+    anonymous: false,
+  },
+  {
+    title: 'Why I do this',
+    body: 'An elderly customer called three times about the same setting. The third time we went through it slowly, together, and he thanked me for not rushing him. That is the job for me.',
+    tags: ['why_i_do_this'],
+    anonymous: true,
+  },
+  {
+    title: 'What I learnt from a furious ticket',
+    body: 'The angriest ticket of my week was right: our docs were wrong. I rewrote the article and the same question has not come back since.',
+    tags: ['learning', 'customer_win'],
+    anonymous: false,
+  },
+  {
+    title: 'Taking the break',
+    body: 'After a hard escalation I booked thirty minutes of focus time and took a walk. The next call went much better. Breaks are part of the work.',
+    tags: ['self_care'],
+    anonymous: true,
+  },
+  {
+    title: 'Covering the night shift',
+    body: 'Two of us were out sick and Escalations stepped in for the night queue without being asked. Thank you all.',
+    tags: ['teamwork'],
+    anonymous: false,
+  },
+  {
+    title: 'A macro that pays for itself',
+    body: 'I built a macro for the shipping-delay reply and shared it with the team: it saves each of us a few minutes on every such ticket.',
+    tags: ['learning'],
+    anonymous: false,
+  },
 ];
 
 /** A clock the seeder sets: the services stamp what they write with the week being seeded. */
@@ -247,6 +289,24 @@ async function seed(app: App, clock: SeedClock, weeks: number): Promise<void> {
     if ((outcome as { status?: string }).status !== 'refused') blocks++;
   }
   progress(`Seeded ${blocks} focus blocks running now.`);
+  // Stories, shared over the last weeks through the same service as /story; moderation is on.
+  const stories = app.get(StoriesService);
+  for (const [i, story] of STORIES.entries()) {
+    clock.set(new Date(Date.now() - (STORIES.length - i) * 3 * DAY));
+    await stories.share(DEMO_TEAM_ID, people[(i * 7) % people.length].slackUserId, story);
+  }
+  const pending = (
+    await stories.feed(
+      { workspaceId, role: 'hr', teamId: null, via: 'operator' },
+      { status: 'pending', limit: STORIES.length },
+    )
+  ).items;
+  // Oldest first, the way HR works through the queue; the two newest wait for review.
+  for (const story of [...pending].reverse().slice(0, STORIES.length - 2)) {
+    await stories.decide({ workspaceId, slackUserId: 'UDEMOHR001' }, story.id, 'approve');
+  }
+  clock.set(new Date());
+  progress(`Seeded ${STORIES.length} stories, ${STORIES.length - 2} of them approved.`);
 }
 
 main().catch((err: Error) => {

@@ -85,6 +85,16 @@ describe('npm run demo', () => {
       expect(r.opened).toBeGreaterThan(20);
       expect(r.merged_at_rest).toBe(true);
     }
+    // Stories shared through the story service: four published, the two newest waiting.
+    expect(out).toContain('Seeded 6 stories, 4 of them approved.');
+    const stories = await client.query(
+      `SELECT s.status, count(*)::int AS n FROM stories s JOIN workspaces w ON w.id = s.workspace_id
+        WHERE w.slack_team_id = 'TDEMO00001' GROUP BY s.status ORDER BY s.status`,
+    );
+    expect(stories.rows).toEqual([
+      { status: 'pending', n: 2 },
+      { status: 'published', n: 4 },
+    ]);
     const again = await runDemo({ DATABASE_URL: db.url }, ['--weeks', '2', '--force']);
     expect(again.out).toContain('already seeded');
   });
