@@ -214,10 +214,12 @@ export class DashboardController {
     @Res() res: Response,
   ): Promise<void> {
     const text = (name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
+    // A whole number as a number; anything else as typed, so the validator names the field.
+    const whole = (name: string) => (/^\d+$/.test(text(name)) ? Number(text(name)) : text(name));
     const patch = {
-      anonymityThreshold: /^\d+$/.test(text('anonymityThreshold'))
-        ? Number(text('anonymityThreshold'))
-        : text('anonymityThreshold'),
+      anonymityThreshold: whole('anonymityThreshold'),
+      storyPromptHour: whole('storyPromptHour'),
+      focusRetentionDays: whole('focusRetentionDays'),
       storyModeration: body.storyModeration === 'on',
       hrChannelId: text('hrChannelId') || null,
       digestChannelId: text('digestChannelId') || null,

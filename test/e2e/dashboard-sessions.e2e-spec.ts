@@ -186,6 +186,54 @@ describe('dashboard sessions', () => {
         .expect(201);
     });
 
+    it('saves every setting from the Settings page, retention and prompt hour included, and names a bad one', async () => {
+      const form = {
+        _csrf: session.csrf,
+        anonymityThreshold: '6',
+        storyModeration: 'on',
+        hrChannelId: '',
+        digestChannelId: '',
+        storyPromptHour: '16',
+        focusStatusText: 'Heads-down',
+        focusStatusEmoji: ':no_bell:',
+        focusRetentionDays: '45',
+      };
+      await request(w.t.url)
+        .post('/settings')
+        .set(withCookie(session))
+        .type('form')
+        .send(form)
+        .expect(303);
+      const saved = await request(w.t.url).get('/api/settings').set(w.admin).expect(200);
+      expect(saved.body).toMatchObject({
+        anonymityThreshold: 6,
+        storyPromptHour: 16,
+        focusRetentionDays: 45,
+      });
+      const page = await request(w.t.url).get('/settings').set(withCookie(session)).expect(200);
+      expect(page.text).toContain('name="focusRetentionDays"');
+      expect(page.text).toMatch(
+        /name="focusRetentionDays"[^>]*value="45"|value="45"[^>]*name="focusRetentionDays"/s,
+      );
+      const refused = await request(w.t.url)
+        .post('/settings')
+        .set(withCookie(session))
+        .type('form')
+        .send({ ...form, focusRetentionDays: '3' })
+        .expect(400);
+      expect(refused.text).toContain('focusRetentionDays must be at least 7');
+      expect(
+        (await request(w.t.url).get('/api/settings').set(w.admin).expect(200)).body
+          .focusRetentionDays,
+      ).toBe(45);
+      // Back to the default k for the tests that follow.
+      await request(w.t.url)
+        .patch('/api/settings')
+        .set(w.admin)
+        .send({ anonymityThreshold: 5 })
+        .expect(200);
+    });
+
     it('does not accept one session’s token for another', async () => {
       const other = await signInThroughSlack(w, hr);
       expect(other.csrf).not.toBe(session.csrf);

@@ -214,6 +214,17 @@ export function settingsPage(
             value="${settings.digestChannelId ?? ''}"
             placeholder="C0123456789"
           />
+          <label for="prompt-hour"
+            >Weekly story prompt, hour of the day (agents' own time, 0–23)</label
+          >
+          <input
+            type="number"
+            id="prompt-hour"
+            name="storyPromptHour"
+            min="0"
+            max="23"
+            value="${settings.storyPromptHour}"
+          />
           <label for="ftext">Focus status text</label>
           <input
             type="text"
@@ -228,6 +239,17 @@ export function settingsPage(
             id="femoji"
             name="focusStatusEmoji"
             value="${settings.focusStatusEmoji}"
+          />
+          <label for="retention"
+            >Days ended focus blocks are kept (7–365; weekly totals stay)</label
+          >
+          <input
+            type="number"
+            id="retention"
+            name="focusRetentionDays"
+            min="7"
+            max="365"
+            value="${settings.focusRetentionDays}"
           />
           <p><button type="submit">Save settings</button></p>
         </fieldset>
