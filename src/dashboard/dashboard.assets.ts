@@ -43,8 +43,10 @@ form.inline { display:inline; }
 button, .button { font:inherit; padding:6px 12px; border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:6px; cursor:pointer; text-decoration:none; display:inline-block; }
 button.secondary { background:#fff; color:var(--accent); }
 label { display:block; font-weight:600; margin-top:8px; }
-input[type=text], input[type=number], select { font:inherit; padding:6px; width:100%; max-width:420px; border:1px solid var(--muted); border-radius:4px; }
+input[type=text], input[type=number], input[type=search], select { font:inherit; padding:6px; width:100%; max-width:420px; border:1px solid var(--muted); border-radius:4px; }
 .placeholder { border:2px dashed var(--warn); background:#fff8ec; padding:16px; border-radius:8px; }
+ul.stories { list-style:none; padding:0; display:grid; gap:12px; }
+.story-body { white-space:pre-line; }
 .muted { color:var(--muted); }
 @media (max-width: 600px) { main { padding:8px; } .sign-out { margin-left:0; } h1 { font-size:1.3rem; } }
 `;

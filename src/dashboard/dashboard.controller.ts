@@ -37,6 +37,8 @@ import { overviewPage } from './views/overview.page';
 import { heatmapPage, roundPage } from './views/results.pages';
 
 const HTML = 'text/html; charset=utf-8';
+/** Story ids are checked as the stories API checks them. */
+const storyId = new ParseUUIDPipe({ version: '4' });
 
 /** Messages after a redirect, by code: nothing the request sent is echoed into the page. */
 const FLASH: Record<string, string> = {
@@ -45,6 +47,11 @@ const FLASH: Record<string, string> = {
   closed: 'Round closed. Its results are on the Overview and Heatmap.',
   reminded: 'Reminder sent to those who have not answered.',
   saved: 'Settings saved.',
+  approved: 'Story approved: it is in the feed now.',
+  rejected: 'Story rejected: it will not be published.',
+  restored: 'Story restored to the feed.',
+  removed: 'Story removed from the feed.',
+  deleted: 'Story deleted, with its reactions.',
 };
 
 function uuidOrUndefined(value: unknown): string | undefined {
@@ -167,8 +174,49 @@ export class DashboardController {
   @Get('stories')
   @Roles('hr', 'admin')
   @Header('Content-Type', HTML)
-  stories(@Req() req: SessionRequest, @CurrentPrincipal() p: Principal): string {
-    return storiesPage(ctx(req, p, 'stories'));
+  async stories(
+    @Req() req: SessionRequest,
+    @CurrentPrincipal() p: Principal,
+    @Query() query: Record<string, unknown>,
+  ): Promise<string> {
+    const done = typeof query.done === 'string' ? FLASH[query.done] : undefined;
+    return storiesPage(ctx(req, p, 'stories'), await this.dashboard.storiesView(p, query), done);
+  }
+
+  /** POST /api/stories/:id/approve's roles: approves a pending story, restores a reported one. */
+  @Post('stories/:id/approve')
+  @Roles('hr', 'admin')
+  async approveStory(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', storyId) id: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const outcome = await this.dashboard.reviewStory(p, id, 'approve');
+    res.redirect(303, `/stories?done=${outcome}`);
+  }
+
+  /** POST /api/stories/:id/reject's roles: rejects a pending story, removes a reported one. */
+  @Post('stories/:id/reject')
+  @Roles('hr', 'admin')
+  async rejectStory(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', storyId) id: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const outcome = await this.dashboard.reviewStory(p, id, 'reject');
+    res.redirect(303, `/stories?done=${outcome}`);
+  }
+
+  /** DELETE /api/stories/:id's role: admins only. */
+  @Post('stories/:id/delete')
+  @Roles('admin')
+  async deleteStory(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', storyId) id: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.dashboard.deleteStory(p, id);
+    res.redirect(303, '/stories?done=deleted');
   }
 
   @Get('focus')

@@ -13,11 +13,19 @@ import type { RoundDto, TrendsQueryDto } from '../pulse/dto/round.dto';
 import type { CreateSurveyDto } from '../pulse/dto/survey.dto';
 import { PulseService } from '../pulse/pulse.service';
 import type { PublishedRound } from '../pulse/results.service';
+import { FeedQueryDto } from '../stories/dto/stories.dto';
+import { type Decision, type FeedPage, StoriesService } from '../stories/stories.service';
+import type { StoryTag } from '../stories/stories.types';
 import { UpdateSettingsDto } from '../workspaces/dto/settings.dto';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
 export type SurveyView = Awaited<ReturnType<PulseService['listSurveys']>>[number];
 export type TrendRound = Omit<PublishedRound, 'comments'>;
+export interface StoriesFilter {
+  q?: string;
+  tag?: StoryTag;
+  cursor?: string;
+}
 export interface Trends {
   surveyId: string;
   title: string;
@@ -37,6 +45,7 @@ export class DashboardService {
     private readonly pulse: PulseService,
     private readonly focus: FocusService,
     private readonly workspaces: WorkspacesService,
+    private readonly stories: StoriesService,
   ) {}
 
   /**
@@ -143,6 +152,54 @@ export class DashboardService {
       throw new DomainError('validation_failed', message);
     }
     return this.workspaces.updateSettings(p.workspaceId, dto);
+  }
+
+  /**
+   * The Stories page: the published feed as GET /api/stories gives it (q, tag and cursor checked
+   * by the same FeedQueryDto), and for HR and admins the stories waiting for review: pending
+   * ones and reported (hidden) ones, each read from the same feed with its status.
+   */
+  async storiesView(
+    p: Principal,
+    query: Record<string, unknown>,
+  ): Promise<{ feed: FeedPage; filter: StoriesFilter; pending: FeedPage; hidden: FeedPage }> {
+    // An empty box submits q= (and "any tag" tag=): no filter, as when the field is absent.
+    const given = (name: string) =>
+      typeof query[name] === 'string' && query[name].trim() === '' ? undefined : query[name];
+    const dto = plainToInstance(FeedQueryDto, {
+      q: given('q'),
+      tag: given('tag'),
+      cursor: given('cursor'),
+    });
+    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length) {
+      const message = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');
+      throw new DomainError('validation_failed', message);
+    }
+    const filter: StoriesFilter = { q: dto.q, tag: dto.tag, cursor: dto.cursor };
+    const none: FeedPage = { items: [], nextCursor: null };
+    const reviewer = p.role === 'hr' || p.role === 'admin';
+    const [feed, pending, hidden] = await Promise.all([
+      this.stories.feed(p, { q: dto.q, tag: dto.tag, cursor: dto.cursor }),
+      reviewer ? this.stories.feed(p, { status: 'pending', limit: 50 }) : none,
+      reviewer ? this.stories.feed(p, { status: 'hidden', limit: 50 }) : none,
+    ]);
+    return { feed, filter, pending, hidden };
+  }
+
+  /** What POST /api/stories/:id/approve and /reject do, with the same reviewer (the workspace). */
+  async reviewStory(p: Principal, id: string, decision: Decision) {
+    const { outcome } = await this.stories.decide(
+      { workspaceId: p.workspaceId, slackUserId: null },
+      id,
+      decision,
+    );
+    return outcome;
+  }
+
+  /** What DELETE /api/stories/:id does (admins only, as there). */
+  deleteStory(p: Principal, id: string) {
+    return this.stories.remove(p, id);
   }
 
   private pickSurvey(surveys: SurveyView[], surveyId: string | undefined): SurveyView | null {

@@ -1,9 +1,11 @@
-/** Surveys (create, open, remind, close), Focus, Settings and the Stories placeholder. */
+/** Surveys (create, open, remind, close), Focus, Settings and Stories (review queue, feed). */
 import type { SurveyTemplate } from '../../pulse/templates/pulse-templates';
+import type { FeedItem, FeedPage } from '../../stories/stories.service';
+import { REACTION_KINDS, REACTIONS, STORY_TAG_IDS, STORY_TAGS } from '../../stories/stories.types';
 import type { WorkspaceSettings } from '../../workspaces/workspaces.service';
-import type { SurveyView } from '../dashboard.service';
+import type { StoriesFilter, SurveyView } from '../dashboard.service';
 import { emptyState, notice, page, PageContext } from './layout';
-import { html, SafeHtml } from './html';
+import { escapeHtml, html, SafeHtml } from './html';
 
 /** A one-button form; the hidden part of the label names what it acts on for screen readers. */
 function postButton(
@@ -258,19 +260,170 @@ export function settingsPage(
 }
 
 /**
- * STORIES: placeholder. The stories feature (moderation queue, feed with search) is being built
- * in its own branch; its pages go here once its service exists. No data is shown meanwhile.
+ * A search snippet from StoriesService: already HTML-escaped there, with only <mark>…</mark>
+ * added. It is shown as HTML, but only after checking that: everything between the marks is
+ * escaped again except the five entities the service writes, so a snippet that is not what the
+ * service promises still renders as text (and a correct one is not escaped twice).
  */
-export function storiesPage(ctx: PageContext): string {
+export function snippetHtml(snippet: string): SafeHtml {
+  const text = (part: string) =>
+    part.replace(/&(?!(?:amp|lt|gt|quot|#39);)|[<>"']/g, (c) => escapeHtml(c));
+  let open = false;
+  const out = snippet.split(/(<\/?mark>)/).map((part) => {
+    if (part === '<mark>' && !open) return ((open = true), part);
+    if (part === '</mark>' && open) return ((open = false), part);
+    return text(part);
+  });
+  return new SafeHtml(out.join('') + (open ? '</mark>' : ''));
+}
+
+function storyMeta(s: FeedItem): SafeHtml {
+  const day = s.publishedOn ?? s.createdOn;
+  return html`<p class="muted">
+    <time datetime="${day}">${day}</time> · ${s.author ? (s.author.name ?? 'Unnamed') : 'Anonymous'}
+    ${s.tags.length ? html`· ${s.tags.map((t) => STORY_TAGS[t]).join(', ')}` : ''}
+  </p>`;
+}
+
+function reactions(s: FeedItem): SafeHtml {
+  return html`<p class="reactions">
+    ${REACTION_KINDS.map(
+      (k) =>
+        html`<span
+          >${REACTIONS[k].label} ${s.reactions[k]}<span class="sr-only">
+            ${k.replace('_', ' ')}</span
+          ></span
+        > `,
+    )}
+  </p>`;
+}
+
+function queueItem(ctx: PageContext, s: FeedItem, reported: boolean): SafeHtml {
+  const admin = ctx.principal.role === 'admin';
+  return html`<li class="card story" data-story="${s.id}">
+    <h3>${s.title}</h3>
+    ${storyMeta(s)}
+    <p class="story-body">${s.body}</p>
+    ${
+      reported
+        ? html`${postButton(ctx, `/stories/${s.id}/approve`, 'Restore', `story ${s.title}`)}
+          ${postButton(ctx, `/stories/${s.id}/reject`, 'Remove', `story ${s.title} from the feed`, true)}`
+        : html`${postButton(ctx, `/stories/${s.id}/approve`, 'Approve', `story ${s.title}`)}
+          ${postButton(ctx, `/stories/${s.id}/reject`, 'Reject', `story ${s.title}`, true)}`
+    }
+    ${admin ? postButton(ctx, `/stories/${s.id}/delete`, 'Delete', `story ${s.title} for good`, true) : ''}
+  </li>`;
+}
+
+function storiesLink(filter: StoriesFilter, cursor: string): string {
+  const params = new URLSearchParams();
+  if (filter.q) params.set('q', filter.q);
+  if (filter.tag) params.set('tag', filter.tag);
+  params.set('cursor', cursor);
+  return `/stories?${params.toString()}`;
+}
+
+export interface StoriesView {
+  feed: FeedPage;
+  filter: StoriesFilter;
+  pending: FeedPage;
+  hidden: FeedPage;
+}
+
+/**
+ * The moderation queue (pending and reported stories, for HR and admins) and the published
+ * feed with its search, as GET /api/stories returns them. Every story text is escaped by the
+ * template; only the service's search snippets are HTML, through snippetHtml.
+ */
+export function storiesPage(ctx: PageContext, data: StoriesView, flash?: string): string {
+  const { feed, filter, pending, hidden } = data;
+  const more = (p: FeedPage) =>
+    p.nextCursor ? html`<p class="muted">More are waiting: review these first.</p>` : '';
+  const queue = html`<section aria-labelledby="queue-title">
+    <h2 id="queue-title">Waiting for review</h2>
+    ${
+      pending.items.length || hidden.items.length
+        ? html`${
+            pending.items.length
+              ? html`<h3>New stories</h3>
+                  <ul class="stories" data-queue="pending">
+                    ${pending.items.map((s) => queueItem(ctx, s, false))}
+                  </ul>
+                  ${more(pending)}`
+              : ''
+          }
+          ${
+            hidden.items.length
+              ? html`<h3>Reported stories, hidden from the feed</h3>
+                  <ul class="stories" data-queue="hidden">
+                    ${hidden.items.map((s) => queueItem(ctx, s, true))}
+                  </ul>
+                  ${more(hidden)}`
+              : ''
+          }`
+        : emptyState(
+            'Nothing to review.',
+            'New stories wait here while moderation is on (Settings), and reported ones come back here for Restore or Remove.',
+          )
+    }
+  </section>`;
+  const searching = Boolean(filter.q || filter.tag);
+  const search = html`<form method="get" action="/stories" class="card" role="search">
+    <label for="q">Search stories</label>
+    <input type="search" id="q" name="q" maxlength="200" value="${filter.q ?? ''}" />
+    <label for="tag">Tag</label>
+    <select id="tag" name="tag">
+      <option value="">Any tag</option>
+      ${STORY_TAG_IDS.map(
+        (t) =>
+          html`<option value="${t}" ${filter.tag === t ? 'selected' : ''}>
+            ${STORY_TAGS[t]}
+          </option>`,
+      )}
+    </select>
+    <p>
+      <button type="submit">Search</button>
+      ${searching ? html`<a href="/stories">Clear</a>` : ''}
+    </p>
+  </form>`;
+  const list = feed.items.length
+    ? html`<ul class="stories" data-feed="published">
+          ${feed.items.map(
+            (s) =>
+              html`<li class="card story" data-story="${s.id}">
+                <h3>${s.title}</h3>
+                ${storyMeta(s)}
+                ${
+                  s.snippet !== undefined
+                    ? html`<p class="snippet">${snippetHtml(s.snippet)}</p>`
+                    : html`<p class="story-body">${s.body}</p>`
+                }
+                ${reactions(s)}
+              </li>`,
+          )}
+        </ul>
+        ${
+          feed.nextCursor
+            ? html`<p>
+                <a href="${storiesLink(filter, feed.nextCursor)}" rel="next">Next page</a>
+              </p>`
+            : ''
+        }`
+    : searching
+      ? emptyState('No story matches.', 'Try other words or another tag, or clear the search.')
+      : filter.cursor
+        ? emptyState('No more stories.', html`<a href="/stories">Back to the newest</a>`)
+        : emptyState(
+            'No stories yet.',
+            'Agents share them with /story in Slack; published stories appear here.',
+          );
   return page(
     'Stories',
     ctx,
-    html`<div class="placeholder" data-placeholder="stories">
-      <p><strong>Stories are coming.</strong></p>
-      <p>
-        The moderation queue and the story feed will appear here once the stories feature ships.
-        Nothing is shown until real stories exist.
-      </p>
-    </div>`,
+    html`${notice(flash)} ${queue}
+      <section aria-labelledby="feed-title">
+        <h2 id="feed-title">Published stories</h2>
+        ${search} ${list}
+      </section>`,
   );
 }
