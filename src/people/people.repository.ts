@@ -13,14 +13,14 @@ export class PeopleRepository {
   constructor(@InjectRepository(PersonEntity) private readonly repo: Repository<PersonEntity>) {}
 
   /** Stored user tokens (for re-sealing under a new ENCRYPTION_KEY). */
-  async sealedTokens(): Promise<{ id: string; sealed: string }[]> {
+  async sealedValues(): Promise<{ id: string; sealed: string }[]> {
     return this.repo.query(
       `SELECT id, user_token_enc AS sealed FROM people WHERE user_token_enc IS NOT NULL`,
     );
   }
 
   /** Replaces a sealed token unless it changed meanwhile (a reconnect, another replica). */
-  async replaceSealedToken(id: string, from: string, to: string): Promise<void> {
+  async replaceSealed(id: string, from: string, to: string): Promise<void> {
     await this.repo.query(
       `UPDATE people SET user_token_enc = $3 WHERE id = $1 AND user_token_enc = $2`,
       [id, from, to],

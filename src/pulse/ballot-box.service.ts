@@ -13,7 +13,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
-import { KeyRing, KeyUnavailableError, SealBrokenError } from '../common/key-ring';
+import { KeyRing } from '../common/key-ring';
+import { resealColumn } from '../common/reseal';
 import { RoundEntity } from './entities/round.entity';
 import { ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
@@ -134,18 +135,11 @@ export class BallotBoxService implements OnApplicationBootstrap {
   }
 
   private async rewrapKeys(): Promise<void> {
-    let rewrapped = 0;
-    let unreadable = 0;
-    for (const { id, wrapped } of await this.rounds.wrappedKeys()) {
-      if (this.ring.isCurrent(wrapped)) continue;
-      try {
-        await this.rounds.replaceBallotKey(id, wrapped, rewrapRoundKey(this.ring, id, wrapped));
-        rewrapped += 1;
-      } catch (err) {
-        if (!(err instanceof KeyUnavailableError || err instanceof SealBrokenError)) throw err;
-        unreadable += 1;
-      }
-    }
+    const { resealed: rewrapped, unreadable } = await resealColumn(
+      this.rounds,
+      (wrapped) => this.ring.isCurrent(wrapped),
+      (id, wrapped) => rewrapRoundKey(this.ring, id, wrapped),
+    );
     if (rewrapped > 0)
       this.logger.log({ msg: 'round keys wrapped under ENCRYPTION_KEY', rewrapped });
     if (unreadable > 0) {

@@ -135,15 +135,14 @@ export class RoundsRepository {
   }
 
   /** Open rounds' wrapped keys (for re-wrapping under a new ENCRYPTION_KEY). */
-  async wrappedKeys(): Promise<{ id: string; wrapped: string }[]> {
-    const rows: { id: string; ballot_key: string }[] = await this.repo.query(
-      `SELECT id, ballot_key FROM rounds WHERE ballot_key IS NOT NULL`,
+  async sealedValues(): Promise<{ id: string; sealed: string }[]> {
+    return this.repo.query(
+      `SELECT id, ballot_key AS sealed FROM rounds WHERE ballot_key IS NOT NULL`,
     );
-    return rows.map((r) => ({ id: r.id, wrapped: r.ballot_key }));
   }
 
   /** Replaces a wrapped key unless it changed meanwhile (closed, or re-wrapped by a replica). */
-  async replaceBallotKey(id: string, from: string, to: string): Promise<void> {
+  async replaceSealed(id: string, from: string, to: string): Promise<void> {
     await this.repo.query(`UPDATE rounds SET ballot_key = $3 WHERE id = $1 AND ballot_key = $2`, [
       id,
       from,
@@ -188,10 +187,6 @@ export class RoundsRepository {
 
   findInWorkspace(workspaceId: string, id: string): Promise<RoundEntity | null> {
     return this.repo.findOneBy({ workspaceId, id });
-  }
-
-  findByOccurrence(surveyId: string, occurrence: string): Promise<RoundEntity | null> {
-    return this.repo.findOneBy({ surveyId, occurrence });
   }
 
   /** Of these scheduled occurrences, the ones that have a round, as `surveyId|YYYY-MM-DD`. */

@@ -33,14 +33,14 @@ export class WorkspacesRepository {
   ) {}
 
   /** Stored bot tokens (for re-sealing under a new ENCRYPTION_KEY). */
-  async sealedTokens(): Promise<{ id: string; sealed: string }[]> {
+  async sealedValues(): Promise<{ id: string; sealed: string }[]> {
     return this.repo.query(
       `SELECT id, bot_token_enc AS sealed FROM workspaces WHERE bot_token_enc IS NOT NULL`,
     );
   }
 
   /** Replaces a sealed token unless it changed meanwhile (a reinstall, another replica). */
-  async replaceSealedToken(id: string, from: string, to: string): Promise<void> {
+  async replaceSealed(id: string, from: string, to: string): Promise<void> {
     await this.repo.query(
       `UPDATE workspaces SET bot_token_enc = $3 WHERE id = $1 AND bot_token_enc = $2`,
       [id, from, to],
