@@ -118,11 +118,9 @@ function header(req: Request, name: string): string | undefined {
 
 function readBody(req: Request, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A declared Content-Length over the limit was refused before reading; this catches a body
+    // that runs past it without one (chunked) or past what it declared.
     const tooLarge = () => Object.assign(new Error('body too large'), { tooLarge: true });
-    if (Number(req.headers['content-length']) > limit) {
-      reject(tooLarge());
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {

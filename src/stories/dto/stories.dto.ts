@@ -4,8 +4,8 @@ import { REACTION_KINDS, STORY_STATUSES, STORY_TAG_IDS } from '../stories.types'
 import type { ReactionKind, StoryStatus, StoryTag } from '../stories.types';
 
 /**
- * GET /api/stories. Every parameter arrives as a string; a repeated one arrives as an array,
- * which none of these validators accepts, so `?tag=a&tag=b` is a 400 rather than a surprise.
+ * GET /api/stories. Every parameter arrives as a string (a repeated one is refused with 400
+ * before any route, by common/request-shape.ts).
  */
 export class FeedQueryDto {
   @ApiPropertyOptional({ enum: STORY_STATUSES, default: 'published' })
