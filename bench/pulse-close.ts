@@ -32,13 +32,11 @@ import { decodeBallot } from '../src/pulse/sealing/ballot-codec';
 import { openBallot, unwrapRoundKey } from '../src/pulse/sealing/ballot-seal';
 import { MERGED_TEAM_ID } from '../src/pulse/sealing/publishable-groups';
 import { SlackStandIn } from '../test/support/slack-stand-in';
-import {
-  interactionBody,
-  signSlackRequest,
-  viewSubmissionPayload,
-} from '../test/support/slack-signing';
+import { signSlackRequest } from '../test/support/slack-signing';
 import {
   benchAdminToken,
+  benchSubmissionBody,
+  type BenchAnswer,
   createSurvey,
   fmt,
   json,
@@ -104,36 +102,13 @@ function teamLayout(): number[] {
   return out;
 }
 
-interface Answer {
-  workload: string;
-  enps: string;
-  comment: string;
-}
-
 /** Person i's answer to round r: spread scores, a comment from about a third. */
-function answerOf(i: number, r: number): Answer {
+function answerOf(i: number, r: number): BenchAnswer {
   return {
     workload: String(1 + ((i + r) % 5)),
     enps: String((i * 7 + r) % 11),
     comment: (i + r) % 3 === 0 ? `Queue was long on Tuesday, round ${r} (#${i})` : '',
   };
-}
-
-function submissionBody(userId: string, roundId: string, answer: Answer): string {
-  const payload = viewSubmissionPayload({
-    userId,
-    teamId: SLACK_TEAM,
-    callbackId: 'pulse_answer',
-    privateMetadata: JSON.stringify({ roundId }),
-    values: {
-      'q:workload': {
-        answer: { type: 'radio_buttons', selected_option: { value: answer.workload } },
-      },
-      'q:enps': { answer: { type: 'static_select', selected_option: { value: answer.enps } } },
-      'q:comment': { answer: { type: 'plain_text_input', value: answer.comment } },
-    },
-  });
-  return interactionBody(payload);
 }
 
 interface BenchRound {
@@ -644,7 +619,9 @@ async function main(): Promise<void> {
 
   // ---- every invitee answers every round they are asked, through the real answer path
   const bodies = rounds.flatMap((round) =>
-    round.people.map((i) => submissionBody(userIds[i], round.id, answerOf(i, round.r))),
+    round.people.map((i) =>
+      benchSubmissionBody(SLACK_TEAM, userIds[i], round.id, answerOf(i, round.r)),
+    ),
   );
   const answered = await runLoad({
     label: 'answers',

@@ -15,13 +15,10 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { SlackStandIn } from '../test/support/slack-stand-in';
-import {
-  interactionBody,
-  signSlackRequest,
-  viewSubmissionPayload,
-} from '../test/support/slack-signing';
+import { signSlackRequest } from '../test/support/slack-signing';
 import {
   benchAdminToken,
+  benchSubmissionBody,
   createSurvey,
   fmt,
   json,
@@ -60,25 +57,13 @@ const QUESTIONS = [
   { id: 'comment', kind: 'text', prompt: 'Anything else?' },
 ] as const;
 
-/** One agent's modal submission: random scores, a comment from about a third of them. */
+/** One agent's modal submission: scores cycling with `seq`, a comment from a third of them. */
 function submissionBody(userId: string, roundId: string, seq: number): string {
-  const comment = seq % 3 === 0 ? `Queue was long on Tuesday (#${seq})` : '';
-  const payload = viewSubmissionPayload({
-    userId,
-    teamId: SLACK_TEAM,
-    callbackId: 'pulse_answer',
-    privateMetadata: JSON.stringify({ roundId }),
-    values: {
-      'q:workload': {
-        answer: { type: 'radio_buttons', selected_option: { value: String(1 + (seq % 5)) } },
-      },
-      'q:enps': {
-        answer: { type: 'static_select', selected_option: { value: String(seq % 11) } },
-      },
-      'q:comment': { answer: { type: 'plain_text_input', value: comment } },
-    },
+  return benchSubmissionBody(SLACK_TEAM, userId, roundId, {
+    workload: String(1 + (seq % 5)),
+    enps: String(seq % 11),
+    comment: seq % 3 === 0 ? `Queue was long on Tuesday (#${seq})` : '',
   });
-  return interactionBody(payload);
 }
 
 function signed(body: string): RequestSpec {

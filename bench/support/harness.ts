@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '../../src/database/database';
+import { interactionBody, viewSubmissionPayload } from '../../test/support/slack-signing';
 import type { AppServerMessage, ParentMessage, QueryCounts, TracedStatement } from './app-server';
 
 export type { QueryCounts, TracedStatement };
@@ -444,4 +445,34 @@ export function machineLine(): string {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`;
+}
+
+/** An answer to the pulse benches' survey: workload (scale5), enps and an optional comment. */
+export interface BenchAnswer {
+  workload: string;
+  enps: string;
+  comment: string;
+}
+
+/** One agent's modal submission of a BenchAnswer, as Slack posts it (unsigned). */
+export function benchSubmissionBody(
+  teamId: string,
+  userId: string,
+  roundId: string,
+  answer: BenchAnswer,
+): string {
+  const payload = viewSubmissionPayload({
+    userId,
+    teamId,
+    callbackId: 'pulse_answer',
+    privateMetadata: JSON.stringify({ roundId }),
+    values: {
+      'q:workload': {
+        answer: { type: 'radio_buttons', selected_option: { value: answer.workload } },
+      },
+      'q:enps': { answer: { type: 'static_select', selected_option: { value: answer.enps } } },
+      'q:comment': { answer: { type: 'plain_text_input', value: answer.comment } },
+    },
+  });
+  return interactionBody(payload);
 }
