@@ -1,5 +1,5 @@
 // One jest run covers the three tiers: unit specs beside the code, integration and e2e under
-// test/. Nest 12 ships ES modules only, so @nestjs is transformed too (see STACK-NOTES).
+// test/. Nest 12 ships ES modules only, so @nestjs is transformed too (docs/architecture.md#tests).
 const swc = [
   '@swc/jest',
   {
@@ -15,7 +15,8 @@ const swc = [
 
 module.exports = {
   rootDir: __dirname,
-  testEnvironment: 'node',
+  // Node's, plus a check that each file closes the apps it starts.
+  testEnvironment: '<rootDir>/test/support/test-environment.ts',
   testMatch: ['<rootDir>/{src,test}/**/*.{spec,int-spec,e2e-spec}.ts'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],

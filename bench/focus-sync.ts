@@ -14,6 +14,15 @@
  *
  * The app is told the limits with SLACK_METHOD_RATES; the stand-in enforces the same numbers.
  *
+ * Unknown-limit passes (BENCH_UNKNOWN_BLOCKS each, default 2000): the stand-in enforces a limit
+ * the app is not told of — a token bucket per method at 2× and at 0.4× the configured rate,
+ * with a burst of 5 % of a minute — and the app learns it from its 429s. Each starts from a
+ * pacer that has learnt nothing (the bench clears what the previous pass taught it). Printed:
+ * the achieved rate against the stand-in's real rate (target ≥ 0.9×), 429s as a share of calls
+ * (≤ 2 %), calls inside a Retry-After window (0: a call that reached Slack within 100 ms of the
+ * 429, sent before the app could have read it, is counted apart as "in flight"), lost (0) and
+ * duplicated (0).
+ *
  *   npm run bench:focus-sync
  *   env: BENCH_DATABASE_URL (admin URL of the server, default postgres://postgres@127.0.0.1:5432/postgres)
  *        BENCH_BLOCKS (saturated phase, default 5000), BENCH_UNDER_BLOCKS (default 200),
@@ -77,6 +86,12 @@ const STALL_MS = Number(process.env.BENCH_STALL_SECONDS ?? 120) * 1000;
 const CALLS_FILE = process.env.BENCH_CALLS_FILE;
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const BLOCK_MINUTES = 120;
+const UNKNOWN_BLOCKS = Number(process.env.BENCH_UNKNOWN_BLOCKS ?? 2000);
+/** The stand-in's real limit in the unknown-limit passes, as a multiple of the configured rate. */
+const UNKNOWN_FACTORS = [2, 0.4];
+const UNKNOWN_BURST_SHARE = 0.05;
+const TARGET_UNKNOWN_RATIO = 0.9;
+const TARGET_429_SHARE = 0.02;
 
 const SLACK_TEAM = 'T0FOCUS001';
 const SIGNING_SECRET = `bench-signing-${randomBytes(12).toString('hex')}`;
@@ -93,6 +108,10 @@ const TARGET_P95_MS = 2000;
 
 interface PhaseResult {
   label: string;
+  /** The stand-in's limit per method per minute. */
+  rate: number;
+  /** 429s of calls already on their way when an earlier 429 was answered (not violations). */
+  inFlight: number;
   blocks: number;
   start: Date;
   commands: Awaited<ReturnType<typeof sendFocusCommands>>;
@@ -133,9 +152,11 @@ async function main(): Promise<void> {
   const slack = await SlackStandIn.start();
   onCleanup(() => slack.stop());
   slack.addTeam({ id: SLACK_TEAM, name: 'Bench Focus' });
-  const agents = seedAgents(slack, SLACK_TEAM, BLOCKS + UNDER_BLOCKS);
+  const unknownCount = UNKNOWN_BLOCKS * UNKNOWN_FACTORS.length;
+  const agents = seedAgents(slack, SLACK_TEAM, BLOCKS + UNDER_BLOCKS + unknownCount);
   const saturatedAgents = agents.slice(0, BLOCKS);
-  const underAgents = agents.slice(BLOCKS);
+  const underAgents = agents.slice(BLOCKS, BLOCKS + UNDER_BLOCKS);
+  const unknownAgents = agents.slice(BLOCKS + UNDER_BLOCKS);
 
   const rates = LIMITED_METHODS.map((m) => `${m}=${RATE}`).join(',');
   const env = {
@@ -182,8 +203,8 @@ async function main(): Promise<void> {
     await probeSql.end();
   });
   const logs: Record<string, Call[]> = {};
-  const phase = async (label: string, phaseAgents: Agent[], leadMs: number) => {
-    const result = await runPhase({ label, phaseAgents, leadMs, slack, sql, apps, probe });
+  const phase = async (label: string, phaseAgents: Agent[], leadMs: number, rate = RATE) => {
+    const result = await runPhase({ label, phaseAgents, leadMs, slack, sql, apps, probe, rate });
     report(result);
     logs[label] = result.calls;
     if (CALLS_FILE) writeFileSync(CALLS_FILE, JSON.stringify({ rate: RATE, phases: logs }));
@@ -195,6 +216,31 @@ async function main(): Promise<void> {
   const lastCall = Math.max(0, ...(saturated?.calls.map((c) => c.at) ?? []));
   const underLead = Math.max(20_000, lastCall + 65_000 - Date.now());
   const under = await phase('under the limit', underAgents, underLead);
+
+  // ---- limits the app is not told of
+  const unknown: { factor: number; result: PhaseResult }[] = [];
+  let previous = under;
+  for (const [i, factor] of UNKNOWN_FACTORS.entries()) {
+    if (UNKNOWN_BLOCKS === 0) break;
+    const real = Math.round(RATE * factor);
+    const burst = Math.max(5, Math.round(real * UNKNOWN_BURST_SHARE));
+    await forgetLearntPace(sql);
+    slack.clearRateLimits();
+    for (const m of LIMITED_METHODS) slack.setHiddenLimit(m, { perMinute: real, burst });
+    slack.setInFlightAllowance(100);
+    // Once the app's own window of the previous pass has passed (calm: the tier's wave again).
+    const lastPrevious = Math.max(0, ...previous.calls.map((c) => c.at));
+    // The lead also covers sending the pass's commands (as for the saturated pass).
+    const lead = Math.max(
+      Math.min(LEAD_MS, 60_000 + UNKNOWN_BLOCKS * 40),
+      lastPrevious + 65_000 - Date.now(),
+    );
+    const label = `unknown limit ${factor}× (${real}/min, burst ${burst})`;
+    const slice = unknownAgents.slice(i * UNKNOWN_BLOCKS, (i + 1) * UNKNOWN_BLOCKS);
+    const result = await phase(label, slice, lead, real);
+    unknown.push({ factor, result });
+    previous = result;
+  }
 
   // ---- verdicts
   console.log('\nverdicts');
@@ -223,6 +269,7 @@ async function main(): Promise<void> {
       `p95 ${fmt(p95 / 1000, 2)} s  target ≤ ${TARGET_P95_MS / 1000} s  ` +
       `${verdict(set.length === UNDER_BLOCKS && p95 <= TARGET_P95_MS)}`,
   );
+  for (const { factor, result } of unknown) reportUnknown(factor, result);
   console.log(`\ntotal run time ${fmt((Date.now() - started) / 1000)} s`);
 }
 
@@ -234,8 +281,10 @@ async function runPhase(options: {
   sql: Client;
   apps: AppProcess[];
   probe: Probe;
+  /** The stand-in's limit per method per minute in this phase. */
+  rate: number;
 }): Promise<PhaseResult> {
-  const { label, phaseAgents, slack, sql, apps } = options;
+  const { label, phaseAgents, slack, sql, apps, rate } = options;
   const n = phaseAgents.length;
   // Every command is sent (and every block created) before the start; the lead covers sending.
   const start = nextMinute(Date.now(), options.leadMs);
@@ -334,7 +383,8 @@ async function runPhase(options: {
   });
   const calls: Call[] = slack.calls().filter(mine);
   const violations = slack.rateLimitViolations().filter(mine);
-  const figures = START_METHODS.map((m) => methodFigures(m, RATE, calls, violations));
+  const inFlight = slack.refusedWhileInFlight().filter(mine).length;
+  const figures = START_METHODS.map((m) => methodFigures(m, rate, calls, violations));
   const startByToken = new Map(phaseAgents.map((a) => [a.token, start.getTime()]));
   const latencies = Object.fromEntries(
     START_METHODS.map((m) => [m, startToCall(m, calls, startByToken)]),
@@ -380,6 +430,8 @@ async function runPhase(options: {
     .sort((a, b) => a - b);
   return {
     label,
+    rate,
+    inFlight,
     blocks: n,
     start,
     commands,
@@ -398,7 +450,7 @@ async function runPhase(options: {
 }
 
 function report(p: PhaseResult): void {
-  console.log(`\n${p.label}: calls at Slack (allowed ${RATE}/min per method)`);
+  console.log(`\n${p.label}: calls at Slack (allowed ${p.rate}/min per method)`);
   console.log(
     table(
       [
@@ -522,6 +574,50 @@ function reportStatements(p: PhaseResult): void {
         .map(([key, k]) => [...key.split('\t'), fmt(k / p.blocks, 2)]),
     ),
   );
+}
+
+/**
+ * One unknown-limit pass against its targets: per method the achieved rate over the span of its
+ * calls (first to last) and over its full minutes, against the stand-in's real rate.
+ */
+function reportUnknown(factor: number, p: PhaseResult): void {
+  const calls = p.figures.reduce((s, f) => s + f.calls, 0);
+  const limited = p.figures.reduce((s, f) => s + f.rateLimited, 0);
+  const violations = p.figures.reduce((s, f) => s + f.violations, 0);
+  const dups = p.figures.reduce((s, f) => s + f.duplicatedCalls, 0);
+  const ratios = p.figures.map((f) => {
+    const spanMinutes = (f.last - f.first) / 60_000;
+    return { f, span: spanMinutes > 0 ? f.successes / spanMinutes / f.perMinute : NaN };
+  });
+  const worst = Math.min(...ratios.map((r) => r.span));
+  console.log(
+    `  unknown limit ${factor}× (${p.rate}/min): achieved ` +
+      ratios
+        .map(
+          (r) =>
+            `${r.f.method} ${fmt(r.span, 3)}× over ${fmt((r.f.last - r.f.first) / 1000)} s` +
+            (r.f.fullWindows
+              ? ` (${fmt(r.f.fullWindowRatio, 3)}× in ${r.f.fullWindows} full min)`
+              : ''),
+        )
+        .join(', ') +
+      `  target ≥ ${TARGET_UNKNOWN_RATIO}× ${verdict(worst >= TARGET_UNKNOWN_RATIO)}`,
+  );
+  console.log(
+    `    429s ${limited} of ${calls} calls = ${fmt((limited / calls) * 100, 2)} % (target ≤ ${TARGET_429_SHARE * 100} %) ` +
+      `${verdict(limited / calls <= TARGET_429_SHARE)}; calls inside Retry-After ${violations} ` +
+      `(target 0) ${verdict(violations === 0)} (+${p.inFlight} refused in flight); lost ${p.lost.length} ` +
+      `(target 0) ${verdict(p.lost.length === 0)}; duplicated ${dups} (target 0) ${verdict(dups === 0)}`,
+  );
+}
+
+/** The pacer of the bench's workspace as a fresh install's: nothing learnt, no pause. */
+async function forgetLearntPace(sql: Client): Promise<void> {
+  await sql.query(
+    `UPDATE slack_pacing SET pace = NULL, bad = NULL, limited_at = NULL, pace_at = NULL,
+            next_at = NULL, announced = NULL, set_pace = NULL`,
+  );
+  await sql.query(`DELETE FROM slack_pauses`);
 }
 
 /** Waits (up to 60 s) until no people.sync job is queued or running. */

@@ -31,7 +31,6 @@ import { KeyRing } from '../src/common/key-ring';
 import { decodeBallot } from '../src/pulse/sealing/ballot-codec';
 import { openBallot, unwrapRoundKey } from '../src/pulse/sealing/ballot-seal';
 import { MERGED_TEAM_ID } from '../src/pulse/sealing/publishable-groups';
-import { SlackStandIn } from '../test/support/slack-stand-in';
 import { signSlackRequest } from '../test/support/slack-signing';
 import {
   benchAdminToken,
@@ -41,13 +40,11 @@ import {
   fmt,
   json,
   keepAliveAgent,
-  migratedBenchDatabase,
-  onCleanup,
   printBanner,
   runBenchmark,
   runLoad,
   send,
-  startBenchApp,
+  startSlackBench,
   table,
   type AppProcess,
   type TracedStatement,
@@ -521,26 +518,14 @@ async function main(): Promise<void> {
       `tiny teams of ${TINY.join(' and ')} (k = ${K}), ${NO_TEAM} in no team`,
   );
 
-  const db = await migratedBenchDatabase();
-  const sql = new Client({ connectionString: db.url });
-  await sql.connect();
-  onCleanup(() => sql.end());
-
-  const slack = await SlackStandIn.start();
-  onCleanup(() => slack.stop());
-  slack.addTeam({ id: SLACK_TEAM, name: 'Bench Support' });
-  const userIds = Array.from({ length: PEOPLE }, (_, i) => `UC${String(i).padStart(8, '0')}`);
-  userIds.forEach((id, i) =>
-    slack.addUser({ id, teamId: SLACK_TEAM, name: `agent-${i}`, tz: 'Europe/Paris' }),
-  );
-
-  const app = await startBenchApp(db, ADMIN_TOKEN, {
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_BOT_TOKEN: slack.issueBotToken(SLACK_TEAM),
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
-    ANONYMITY_THRESHOLD: String(K),
-    ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64'),
+  const { sql, userIds, app } = await startSlackBench({
+    team: { id: SLACK_TEAM, name: 'Bench Support' },
+    agents: PEOPLE,
+    idPrefix: 'UC',
+    zones: ['Europe/Paris'],
+    signingSecret: SIGNING_SECRET,
+    adminToken: ADMIN_TOKEN,
+    env: { ANONYMITY_THRESHOLD: String(K), ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64') },
   });
 
   // ---- seed through the API: people, teams, three surveys, their rounds

@@ -13,9 +13,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { Client } from 'pg';
-import { SlackStandIn } from '../test/support/slack-stand-in';
-import { signSlackRequest } from '../test/support/slack-signing';
 import {
   benchAdminToken,
   benchSubmissionBody,
@@ -24,16 +21,14 @@ import {
   json,
   keepAliveAgent,
   LoadResult,
-  migratedBenchDatabase,
-  onCleanup,
   percentile,
   poolTotal,
   printBanner,
   queryDelta,
-  RequestSpec,
   runBenchmark,
   runLoad,
-  startBenchApp,
+  signedSlackRequest,
+  startSlackBench,
   table,
   type QueryCounts,
   verdict,
@@ -66,18 +61,6 @@ function submissionBody(userId: string, roundId: string, seq: number): string {
   });
 }
 
-function signed(body: string): RequestSpec {
-  return {
-    method: 'POST',
-    path: '/slack/events',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...signSlackRequest(body, SIGNING_SECRET),
-    },
-    body,
-  };
-}
-
 interface Pass extends LoadResult {
   /** Statements sent by the app's own pool (TypeORM) and by the job queue's, during the pass. */
   appStatements: number;
@@ -95,26 +78,13 @@ async function main(): Promise<void> {
     `  ${AGENTS} measured answers (+${WARMUP_AGENTS} warm-up), ${CONCURRENCY} concurrent keep-alive clients`,
   );
 
-  const db = await migratedBenchDatabase();
-  const sql = new Client({ connectionString: db.url });
-  await sql.connect();
-  onCleanup(() => sql.end());
-
-  const slack = await SlackStandIn.start();
-  onCleanup(() => slack.stop());
-  slack.addTeam({ id: SLACK_TEAM, name: 'Bench Support' });
   const total = AGENTS + WARMUP_AGENTS;
-  const userIds = Array.from({ length: total }, (_, i) => `UB${String(i).padStart(8, '0')}`);
-  const zones = ['Europe/Paris', 'America/New_York', 'Asia/Manila', 'UTC'];
-  userIds.forEach((id, i) =>
-    slack.addUser({ id, teamId: SLACK_TEAM, name: `agent-${i}`, tz: zones[i % zones.length] }),
-  );
-
-  const app = await startBenchApp(db, ADMIN_TOKEN, {
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_BOT_TOKEN: slack.issueBotToken(SLACK_TEAM),
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
+  const { sql, userIds, app } = await startSlackBench({
+    team: { id: SLACK_TEAM, name: 'Bench Support' },
+    agents: total,
+    idPrefix: 'UB',
+    signingSecret: SIGNING_SECRET,
+    adminToken: ADMIN_TOKEN,
   });
 
   // ---- seed through the API: people, teams, a survey, an open round inviting everyone
@@ -217,7 +187,7 @@ async function main(): Promise<void> {
         base: app.url,
         concurrency: CONCURRENCY,
         total: warmBodies.length,
-        request: (i) => signed(warmBodies[i]),
+        request: (i) => signedSlackRequest(warmBodies[i], SIGNING_SECRET),
         ok: ackedWithoutErrors,
       }),
     ),
@@ -231,7 +201,7 @@ async function main(): Promise<void> {
   // Signed just before the pass, as of now: Slack signs on its own machines, so signing during
   // the pass would charge Slack's HMACs to the app's two shared cores. The pass lasts seconds,
   // well inside the 5-minute window the app accepts.
-  const measuredRequests = measuredBodies.map(signed);
+  const measuredRequests = measuredBodies.map((body) => signedSlackRequest(body, SIGNING_SECRET));
   const stopProfile = profileFile ? app.profile(profileFile) : undefined;
   const ingest = await counted(() =>
     runLoad({

@@ -31,7 +31,21 @@ export class FocusSyncPacing1764441600000 implements MigrationInterface {
         at timestamptz NOT NULL
       )`);
     await q.query(`CREATE INDEX slack_calls_window ON slack_calls (workspace_id, method, at)`);
-    await q.query(`
+    await q.query(SLACK_RESERVE_4);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION slack_reserve(uuid, varchar, timestamptz, integer)`);
+    await q.query(`DROP TABLE slack_calls`);
+    await q.query(`DROP TABLE slack_pacing`);
+    await q.query(
+      `ALTER TABLE focus_blocks DROP COLUMN sync_lease_id, DROP COLUMN sync_lease_until`,
+    );
+  }
+}
+
+/** slack_reserve() as first written; also restored by DropSlackReserve's down(). */
+export const SLACK_RESERVE_4 = `
       CREATE FUNCTION slack_reserve(
         p_workspace uuid, p_method varchar, p_now timestamptz, p_per_minute integer
       ) RETURNS TABLE (slot timestamptz, paused_until timestamptz)
@@ -62,15 +76,4 @@ export class FocusSyncPacing1764441600000 implements MigrationInterface {
         v_slot := GREATEST(p_now, COALESCE(v_oldest + interval '60.001 seconds', p_now));
         INSERT INTO slack_calls (workspace_id, method, at) VALUES (p_workspace, p_method, v_slot);
         RETURN QUERY SELECT v_slot, NULL::timestamptz;
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION slack_reserve(uuid, varchar, timestamptz, integer)`);
-    await q.query(`DROP TABLE slack_calls`);
-    await q.query(`DROP TABLE slack_pacing`);
-    await q.query(
-      `ALTER TABLE focus_blocks DROP COLUMN sync_lease_id, DROP COLUMN sync_lease_until`,
-    );
-  }
-}
+      END $$`;

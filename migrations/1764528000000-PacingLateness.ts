@@ -15,7 +15,18 @@ export class PacingLateness1764528000000 implements MigrationInterface {
   name = 'PacingLateness1764528000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+    await q.query(SLACK_RESERVE_6);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(
+      `DROP FUNCTION slack_reserve(uuid, varchar, timestamptz, timestamptz, integer, integer)`,
+    );
+  }
+}
+
+/** slack_reserve() with an allowance; also restored by DropSlackReserve's down(). */
+export const SLACK_RESERVE_6 = `
       CREATE FUNCTION slack_reserve(
         p_workspace uuid, p_method varchar, p_now timestamptz, p_not_before timestamptz,
         p_per_minute integer, p_late_ms integer
@@ -50,12 +61,4 @@ export class PacingLateness1764528000000 implements MigrationInterface {
         INSERT INTO slack_calls (workspace_id, method, at)
           VALUES (p_workspace, p_method, v_slot + make_interval(secs => p_late_ms / 1000.0));
         RETURN QUERY SELECT v_slot, NULL::timestamptz;
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(
-      `DROP FUNCTION slack_reserve(uuid, varchar, timestamptz, timestamptz, integer, integer)`,
-    );
-  }
-}
+      END $$`;

@@ -12,6 +12,10 @@ import { SealedBallots1764614400000 } from './1764614400000-SealedBallots';
 import { FocusPrivacy1764700800000 } from './1764700800000-FocusPrivacy';
 import { Stories1764787200000 } from './1764787200000-Stories';
 import { DashboardSessions1764873600000 } from './1764873600000-DashboardSessions';
+import { LearnedPacing1764960000000 } from './1764960000000-LearnedPacing';
+import { DropSlackReserve1765046400000 } from './1765046400000-DropSlackReserve';
+import { WholeMillisecondSlots1765132800000 } from './1765132800000-WholeMillisecondSlots';
+import { StoryHrMessage1765219200000 } from './1765219200000-StoryHrMessage';
 
 export const MIGRATIONS = [
   Foundation1764096000000,
@@ -24,4 +28,8 @@ export const MIGRATIONS = [
   FocusPrivacy1764700800000,
   Stories1764787200000,
   DashboardSessions1764873600000,
+  LearnedPacing1764960000000,
+  DropSlackReserve1765046400000,
+  WholeMillisecondSlots1765132800000,
+  StoryHrMessage1765219200000,
 ];

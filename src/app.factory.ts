@@ -11,7 +11,8 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
-import { refuseDeepJson, refuseRepeatedQuery } from './common/request-shape';
+import { answerClientErrors } from './common/client-errors';
+import { refuseDeepJson, refuseNulText, refuseRepeatedQuery } from './common/request-shape';
 import { createHttpLogger, PinoNestLogger } from './common/logging';
 import { SlackBoltService } from './slack/slack-bolt.service';
 import { SlackInstallationService } from './slack/slack-installation.service';
@@ -65,6 +66,7 @@ export async function createApp(
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: true });
   app.use(refuseDeepJson);
+  app.use(refuseNulText);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -87,7 +89,16 @@ export async function createApp(
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
-  // Single-workspace mode: SLACK_BOT_TOKEN names its workspace through auth.test.
-  await app.get(SlackInstallationService).bootstrapSingleWorkspace();
+  answerClientErrors(app.getHttpServer());
+  try {
+    // Single-workspace mode: SLACK_BOT_TOKEN names its workspace through auth.test.
+    await app.get(SlackInstallationService).bootstrapSingleWorkspace();
+    // Socket Mode opens last: what arrives over it finds the workspace installed.
+    await app.get(SlackBoltService).startSocketMode();
+  } catch (err) {
+    // A refused token stops the boot: nothing opened so far is left running.
+    await app.close();
+    throw err;
+  }
   return app;
 }

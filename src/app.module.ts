@@ -6,6 +6,7 @@ import { KeyRing } from './common/key-ring';
 import { TokenCipher } from './common/token-cipher';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { TransactionsModule } from './database/transactions';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { FocusModule } from './focus/focus.module';
 import { HealthModule } from './health/health.module';
@@ -66,6 +67,7 @@ export class AppModule {
           migrationsRun: false,
           extra: { max: 20, application_name: 'pulsedesk' },
         }),
+        TransactionsModule,
         JobsModule.forRoot(options.databaseUrl, options.runJobs ?? true),
         SlackCoreModule,
         HealthModule,

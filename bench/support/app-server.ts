@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
 import { createLogger } from '../../src/common/logging';
@@ -57,6 +58,9 @@ export type AppServerMessage =
       cpuMs: number;
       rss: number;
       heapUsed: number;
+      /** Event-loop delay since the previous `resources` request (ms): p99 and max. */
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
     }
   | { type: 'profiled'; file: string };
 
@@ -111,6 +115,10 @@ function countQueries(): void {
   };
 }
 
+/** How late the event loop runs timers (10 ms resolution), reset at each `resources` reply. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 async function main(): Promise<void> {
   countQueries();
   const config = loadConfig(process.env);
@@ -154,7 +162,10 @@ async function main(): Promise<void> {
         cpuMs: (cpu.user + cpu.system) / 1000,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
       });
+      loopDelay.reset();
     }
     if (m.type === 'profile-start') {
       inspector.connect();

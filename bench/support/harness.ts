@@ -10,7 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '../../src/database/database';
-import { interactionBody, viewSubmissionPayload } from '../../test/support/slack-signing';
+import {
+  interactionBody,
+  pulseAnswerPayload,
+  signSlackRequest,
+} from '../../test/support/slack-signing';
+import { SlackStandIn } from '../../test/support/slack-stand-in';
 import type { AppServerMessage, ParentMessage, QueryCounts, TracedStatement } from './app-server';
 
 export type { QueryCounts, TracedStatement };
@@ -246,6 +251,70 @@ export async function startBenchApp(
   return app;
 }
 
+/** A form-encoded Slack request to /slack/events (a command or an interaction), signed. */
+export function signedSlackRequest(body: string, signingSecret: string): RequestSpec {
+  return {
+    method: 'POST',
+    path: '/slack/events',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...signSlackRequest(body, signingSecret),
+    },
+    body,
+  };
+}
+
+/** A migrated database, the Slack stand-in with one workspace of agents, and the app on both. */
+export interface SlackBench {
+  db: { name: string; url: string };
+  /** A connection of the bench's own, for counting what the app wrote. */
+  sql: Client;
+  slack: SlackStandIn;
+  /** The agents' Slack user ids, `${idPrefix}00000000` onwards. */
+  userIds: string[];
+  app: AppProcess;
+}
+
+/**
+ * Sets up a bench over Slack: everything it starts is stopped by runCleanups(). Agents live in
+ * `zones` in turn (default: four zones a round's 15:00 reaches at different moments); `env`
+ * adds to the app's settings.
+ */
+export async function startSlackBench(options: {
+  team: { id: string; name: string };
+  agents: number;
+  idPrefix: string;
+  signingSecret: string;
+  adminToken: string;
+  zones?: readonly string[];
+  env?: Record<string, string>;
+}): Promise<SlackBench> {
+  const { team, idPrefix } = options;
+  const zones = options.zones ?? ['Europe/Paris', 'America/New_York', 'Asia/Manila', 'UTC'];
+  const db = await migratedBenchDatabase();
+  const sql = new Client({ connectionString: db.url });
+  await sql.connect();
+  onCleanup(() => sql.end());
+  const slack = await SlackStandIn.start();
+  onCleanup(() => slack.stop());
+  slack.addTeam(team);
+  const userIds = Array.from(
+    { length: options.agents },
+    (_, i) => `${idPrefix}${String(i).padStart(8, '0')}`,
+  );
+  userIds.forEach((id, i) =>
+    slack.addUser({ id, teamId: team.id, name: `agent-${i}`, tz: zones[i % zones.length] }),
+  );
+  const app = await startBenchApp(db, options.adminToken, {
+    SLACK_SIGNING_SECRET: options.signingSecret,
+    SLACK_BOT_TOKEN: slack.issueBotToken(team.id),
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_OAUTH_AUTHORIZE_URL: slack.authorizeUrl,
+    ...options.env,
+  });
+  return { db, sql, slack, userIds, app };
+}
+
 /** `POST /api/surveys` as the operator; returns the new survey's id. */
 export async function createSurvey(
   agent: http.Agent,
@@ -461,17 +530,14 @@ export function benchSubmissionBody(
   roundId: string,
   answer: BenchAnswer,
 ): string {
-  const payload = viewSubmissionPayload({
-    userId,
+  const payload = pulseAnswerPayload({
     teamId,
-    callbackId: 'pulse_answer',
-    privateMetadata: JSON.stringify({ roundId }),
-    values: {
-      'q:workload': {
-        answer: { type: 'radio_buttons', selected_option: { value: answer.workload } },
-      },
-      'q:enps': { answer: { type: 'static_select', selected_option: { value: answer.enps } } },
-      'q:comment': { answer: { type: 'plain_text_input', value: answer.comment } },
+    userId,
+    roundId,
+    answers: {
+      workload: { kind: 'scale5', value: answer.workload },
+      enps: { kind: 'enps', value: answer.enps },
+      comment: { kind: 'text', value: answer.comment },
     },
   });
   return interactionBody(payload);

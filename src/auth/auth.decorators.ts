@@ -2,11 +2,9 @@ import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/com
 import type { Role } from '../people/person.entity';
 import type { Principal } from './principal';
 
-export const PUBLIC_KEY = 'pulsedesk:public';
 export const ROLES_KEY = 'pulsedesk:roles';
 
-/** The route needs no credential (health, Slack endpoints, OAuth callbacks). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+export { Public, PUBLIC_KEY } from '../common/public.decorator';
 
 /** Only these roles may call the route. Routes without it are open to any credential. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>

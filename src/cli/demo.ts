@@ -1,8 +1,8 @@
 /**
  * `npm run demo`: seeds a synthetic workspace so a newcomer sees a living dashboard, then
  * prints a sign-in link. Teams, ~60 people, a year of weekly pulse rounds opened, answered and
- * closed through the real services (RoundsService.openNow, ResponsesService.answer — sealed
- * ballots — and RoundsService.close, so anonymity and suppression are the real ones), and a few
+ * closed through the real services (RoundOpeningService.openNow, ResponsesService.answer — sealed
+ * ballots — and RoundClosingService.close, so anonymity and suppression are the real ones), and a few
  * focus blocks running now. The workspace and its people stand in for a Slack install and a
  * users.list import (no Slack is called). Time is a clock the seeder moves week by week.
  *
@@ -22,7 +22,8 @@ import { migrate, openDatabase } from '../database/database';
 import { FocusService } from '../focus/focus.service';
 import { PeopleService } from '../people/people.service';
 import { ResponsesService } from '../pulse/responses.service';
-import { RoundsService } from '../pulse/rounds.service';
+import { RoundClosingService } from '../pulse/round-closing.service';
+import { RoundOpeningService } from '../pulse/round-opening.service';
 import { SurveysService } from '../pulse/surveys.service';
 import { StoriesService } from '../stories/stories.service';
 import type { NewStory } from '../stories/stories.types';
@@ -245,12 +246,13 @@ async function seed(app: App, clock: SeedClock, weeks: number): Promise<void> {
     questions: QUESTIONS.map((q) => ({ ...q })),
     windowHours: 72,
   } as never);
-  const rounds = app.get(RoundsService);
+  const roundOpening = app.get(RoundOpeningService);
+  const roundClosing = app.get(RoundClosingService);
   const responses = app.get(ResponsesService);
   for (let week = 0; week < weeks; week++) {
     const openedAt = new Date(start.getTime() + week * 7 * DAY);
     clock.set(openedAt);
-    const { round } = await rounds.openNow(workspaceId, survey.id);
+    const { round } = await roundOpening.openNow(workspaceId, survey.id);
     clock.set(new Date(openedAt.getTime() + 3600_000));
     const answerable = await responses.roundToAnswer(DEMO_TEAM_ID, round.id);
     if (!answerable) throw new Error(`round ${round.id} cannot be answered`);
@@ -269,7 +271,7 @@ async function seed(app: App, clock: SeedClock, weeks: number): Promise<void> {
       if (outcome.status === 'recorded') answered++;
     }
     clock.set(new Date(openedAt.getTime() + 2 * DAY));
-    await rounds.close(workspaceId, round.id);
+    await roundClosing.close(workspaceId, round.id);
     progress(`Week ${week + 1}/${weeks}: round answered by ${answered}, closed.`);
   }
   // Focus blocks running now, so the focus board has someone heads-down.
@@ -303,7 +305,11 @@ async function seed(app: App, clock: SeedClock, weeks: number): Promise<void> {
   ).items;
   // Oldest first, the way HR works through the queue; the two newest wait for review.
   for (const story of [...pending].reverse().slice(0, STORIES.length - 2)) {
-    await stories.decide({ workspaceId, slackUserId: 'UDEMOHR001' }, story.id, 'approve');
+    await stories.decide(
+      { workspaceId, slackUserId: 'UDEMOHR001', via: 'dashboard' },
+      story.id,
+      'approve',
+    );
   }
   clock.set(new Date());
   progress(`Seeded ${STORIES.length} stories, ${STORIES.length - 2} of them approved.`);

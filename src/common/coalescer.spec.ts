@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Coalescer } from './coalescer';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -97,5 +98,25 @@ describe('Coalescer', () => {
       { status: 'fulfilled', value: 3 },
     ]);
     expect(run.mock.calls.map(([items]) => items)).toEqual([[1, 13, 2], [1], [13], [2]]);
+  });
+
+  it('runs batches outside every caller’s async context (no caller’s transaction leaks in)', async () => {
+    // The ambient transaction lives in an AsyncLocalStorage: a batch started from a caller's
+    // context would run inside that caller's transaction.
+    const context = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const c = new Coalescer(
+      async (items: number[]) => {
+        seen.push(context.getStore());
+        return items;
+      },
+      { maxBatch: 1 },
+    );
+    const results = await Promise.all([
+      context.run('caller A', () => c.submit(1)),
+      context.run('caller B', () => c.submit(2)),
+    ]);
+    expect(results).toEqual([1, 2]);
+    expect(seen).toEqual([undefined, undefined]);
   });
 });

@@ -4,6 +4,8 @@
  * is whatever was submitted before the event loop's next turn, plus whatever arrives while the
  * batches in flight run, so a lone caller waits for no timer and a crowd shares the round trips.
  */
+import { AsyncResource } from 'node:async_hooks';
+
 export interface CoalescerOptions {
   /** One batch holds at most this many; more wait for the next one. */
   maxBatch: number;
@@ -27,6 +29,12 @@ interface Waiting<T, R> {
 }
 
 export class Coalescer<T, R> {
+  /**
+   * Batches run in the async context the coalescer was created in (at boot: none), never in a
+   * caller's. Otherwise the first caller's context would reach every batch it started: its open
+   * transaction (database/transactions.ts), joined by the other callers' writes.
+   */
+  private readonly ownContext = new AsyncResource('Coalescer');
   private waiting: Waiting<T, R>[] = [];
   private inFlight = 0;
   private scheduled = false;
@@ -51,10 +59,12 @@ export class Coalescer<T, R> {
   private schedule(): void {
     if (this.scheduled || this.waiting.length === 0 || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.startBatch();
-    });
+    setImmediate(() =>
+      this.ownContext.runInAsyncScope(() => {
+        this.scheduled = false;
+        this.startBatch();
+      }),
+    );
   }
 
   private startBatch(): void {

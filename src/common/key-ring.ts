@@ -84,10 +84,6 @@ export class KeyRing {
     if (previous) this.keys.set(keyIdOf(previous), previous);
   }
 
-  get hasPrevious(): boolean {
-    return this.keys.size > 1;
-  }
-
   seal(plain: Buffer, context: string): string {
     const sealed = gcmSeal(this.current, plain, Buffer.from(context, 'utf8'));
     const iv = sealed.subarray(0, IV_LENGTH);

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { consoleDestination, createLogger, PinoNestLogger } from './logging';
+import { consoleDestination, createLogger, PinoNestLogger, redactPath } from './logging';
 
 /** A destination that keeps every line pino writes, raw and parsed. */
 function collector() {
@@ -267,5 +267,15 @@ describe('consoleDestination', () => {
     expect(consoleDestination('json', true)).toBeUndefined();
     expect(consoleDestination('auto', true)).toBeDefined();
     expect(consoleDestination('pretty', false)).toBeDefined();
+  });
+});
+
+describe('redactPath', () => {
+  it('drops the token of a sign-in link and leaves other paths alone', () => {
+    expect(redactPath('/auth/link/7Vx4Besa7lJ56u7jycFTxFShzhAsnCrU7XQOJpGN9fI')).toBe(
+      '/auth/link/[redacted]',
+    );
+    expect(redactPath('/api/rounds/abc/results')).toBe('/api/rounds/abc/results');
+    expect(redactPath('/auth/signed-out')).toBe('/auth/signed-out');
   });
 });

@@ -96,6 +96,14 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/** Paths that carry a credential as a segment: the dashboard's one-time sign-in links. */
+const CREDENTIAL_PATHS = /^(\/auth\/link\/)[^/]+/;
+
+/** A request path fit for a log line: a credential segment replaced (found by the log scan). */
+export function redactPath(path: string): string {
+  return path.replace(CREDENTIAL_PATHS, `$1${CENSOR}`);
+}
+
 /** Express middleware: a request id (kept from X-Request-Id or generated) and one line per request. */
 export function createHttpLogger(logger: Logger) {
   return pinoHttp({
@@ -108,12 +116,13 @@ export function createHttpLogger(logger: Logger) {
     },
     customLogLevel: (_req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    // Query strings may hold OAuth codes and sign-in tokens: log the path only.
+    // Query strings may hold OAuth codes and sign-in tokens: log the path only, and without
+    // the sign-in link's token (a credential in the path itself).
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        path: req.url.split('?')[0],
+        path: redactPath(req.url.split('?')[0]),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

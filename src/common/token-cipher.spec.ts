@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SealBrokenError } from './key-ring';
+import { resealTokens } from './reseal';
 import { resolveEncryptionKey, TokenCipher } from './token-cipher';
 
 const PLAIN = 'xoxp-1234-5678-secret-user-token';
@@ -165,5 +167,44 @@ describe('resolveEncryptionKey', () => {
     expect(() => resolveEncryptionKey(undefined, tmp)).toThrow(file);
     // The corrupt file is left for the operator, never silently replaced.
     expect(fs.readFileSync(file, 'utf8')).toBe(content);
+  });
+});
+
+describe('TokenCipher: tokens bound to their row', () => {
+  const cipher = new TokenCipher(randomBytes(32));
+  const rowA = 'people/aaaaaaaa-0000-4000-8000-000000000001/user_token';
+  const rowB = 'people/bbbbbbbb-0000-4000-8000-000000000002/user_token';
+
+  it('opens a bound token in its own row only: copied to another row it fails', () => {
+    const sealed = cipher.encrypt(PLAIN, rowA);
+    expect(cipher.decrypt(sealed, rowA)).toBe(PLAIN);
+    expect(() => cipher.decrypt(sealed, rowB)).toThrow(SealBrokenError);
+    // nor as an unbound token
+    expect(() => cipher.decrypt(sealed)).toThrow(SealBrokenError);
+  });
+
+  it('still reads a token sealed before binding (no row), and calls it not current', () => {
+    const legacy = cipher.encrypt(PLAIN);
+    expect(cipher.decrypt(legacy, rowA)).toBe(PLAIN);
+    expect(cipher.isCurrent(legacy, rowA)).toBe(false);
+    expect(cipher.isCurrent(cipher.encrypt(PLAIN, rowA), rowA)).toBe(true);
+    expect(cipher.isCurrent(cipher.encrypt(PLAIN, rowA), rowB)).toBe(false);
+  });
+
+  it('re-seals unbound tokens bound to their row, and leaves bound ones alone', async () => {
+    const rows = new Map([
+      ['a', cipher.encrypt('xoxp-a')],
+      ['b', cipher.encrypt('xoxp-b', 'people/b/user_token')],
+    ]);
+    const column = {
+      sealedValues: async () => [...rows].map(([id, sealed]) => ({ id, sealed })),
+      replaceSealed: async (id: string, _from: string, to: string) => void rows.set(id, to),
+    };
+    const before = rows.get('b');
+    const result = await resealTokens(cipher, column, (id) => `people/${id}/user_token`);
+    expect(result).toEqual({ resealed: 1, unreadable: 0 });
+    expect(rows.get('b')).toBe(before);
+    expect(cipher.decrypt(rows.get('a')!, 'people/a/user_token')).toBe('xoxp-a');
+    expect(() => cipher.decrypt(rows.get('a')!, 'people/b/user_token')).toThrow(SealBrokenError);
   });
 });

@@ -6,10 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KeyRing } from './key-ring';
+import { KeyRing, SealBrokenError } from './key-ring';
 
 /** What a Slack token is sealed for: a token cannot be opened as anything else. */
 const TOKEN_CONTEXT = 'pulsedesk/slack-token';
+
+/**
+ * The associated data of a token bound to its row (`row` names table, row and column, e.g.
+ * `people/<id>/user_token`): a ciphertext copied into another row does not open there.
+ */
+function boundContext(row: string): string {
+  return `${TOKEN_CONTEXT}\u0000${row}`;
+}
 
 export class TokenCipher {
   readonly ring: KeyRing;
@@ -21,17 +29,40 @@ export class TokenCipher {
     this.ring = Buffer.isBuffer(keys) ? new KeyRing(keys) : keys;
   }
 
-  encrypt(plain: string): string {
-    return this.ring.seal(Buffer.from(plain, 'utf8'), TOKEN_CONTEXT);
+  /** Seals a token for `row`; without a row, in the earlier unbound form (kept for tests of it). */
+  encrypt(plain: string, row?: string): string {
+    return this.ring.seal(Buffer.from(plain, 'utf8'), row ? boundContext(row) : TOKEN_CONTEXT);
   }
 
-  decrypt(stored: string): string {
-    return this.ring.open(stored, TOKEN_CONTEXT).toString('utf8');
+  /**
+   * Opens a token stored in `row`. Tokens sealed before row binding (no row in their associated
+   * data) still open, so a replica of the previous release may write one during an upgrade;
+   * boot re-seals them bound (reseal.ts). A bound token moved to another row opens as neither.
+   */
+  decrypt(stored: string, row?: string): string {
+    if (!row) return this.ring.open(stored, TOKEN_CONTEXT).toString('utf8');
+    try {
+      return this.ring.open(stored, boundContext(row)).toString('utf8');
+    } catch (err) {
+      if (!(err instanceof SealBrokenError)) throw err;
+      // Sealed before row binding, under the bare context (v1 tokens carry none and opened above).
+      return this.ring.open(stored, TOKEN_CONTEXT).toString('utf8');
+    }
   }
 
-  /** Whether a stored token is sealed with the current key (else it is re-sealed at boot). */
-  isCurrent(stored: string): boolean {
-    return this.ring.isCurrent(stored);
+  /**
+   * Whether a stored token is sealed with the current key, bound to `row` when one is given
+   * (else it is re-sealed at boot). With a row this opens the token: boot only.
+   */
+  isCurrent(stored: string, row?: string): boolean {
+    if (!this.ring.isCurrent(stored)) return false;
+    if (!row) return true;
+    try {
+      this.ring.open(stored, boundContext(row));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -135,6 +135,7 @@ describe('loadConfig', () => {
       SLACK_CLIENT_SECRET: '',
       SLACK_STATE_SECRET: '',
       SLACK_API_URL: '',
+      SLACK_APP_TOKEN: '',
     });
     expect(config).toEqual(loadConfig({}));
   });
@@ -160,6 +161,7 @@ describe('loadConfig', () => {
       ['ENCRYPTION_KEY', 'not base64 at all!'],
       ['ENCRYPTION_KEY_PREVIOUS', Buffer.alloc(16, 1).toString('base64')],
       ['SLACK_BOT_TOKEN', 'xoxp-user-token'],
+      ['SLACK_APP_TOKEN', 'xoxb-a-bot-token-not-an-app-token'],
       ['SLACK_API_URL', 'ftp://x'],
       ['SLACK_API_URL', 'nonsense'],
       ['SLACK_OAUTH_AUTHORIZE_URL', 'ftp://x'],
@@ -240,6 +242,22 @@ describe('loadConfig', () => {
       const slack = loadConfig({ SLACK_SIGNING_SECRET: 'signing' }).slack;
       expect(slack.enabled).toBe(true);
       expect(slack.signingSecret).toBe('signing');
+    });
+
+    it('turns Slack on over Socket Mode with SLACK_APP_TOKEN alone, no signing secret needed', () => {
+      const slack = loadConfig({ SLACK_APP_TOKEN: 'xapp-1-A0123-456-abc' }).slack;
+      expect(slack.enabled).toBe(true);
+      expect(slack.appToken).toBe('xapp-1-A0123-456-abc');
+      expect(slack.signingSecret).toBeUndefined();
+      expect(loadConfig({ SLACK_SIGNING_SECRET: 'signing' }).slack.appToken).toBeUndefined();
+    });
+
+    it('says where an app-level token comes from when SLACK_APP_TOKEN is not one', () => {
+      const [problem] = configError({ SLACK_APP_TOKEN: 'xoxb-123' }).problems;
+      expect(problem).toMatch(/^SLACK_APP_TOKEN must be an app-level token starting with "xapp-"/);
+      expect(problem).toContain('connections:write');
+      // Tokens are secrets: the refused value is not echoed.
+      expect(problem).not.toContain('xoxb-123');
     });
 
     it('keeps a bot token that starts with xoxb-', () => {

@@ -7,9 +7,14 @@ import * as path from 'node:path';
 import { parseMethodRates, SLACK_TIER_RATES } from '../slack/slack-tiers';
 
 export interface SlackConfig {
-  /** Slack is on only when a signing secret is present. */
+  /** Slack is on with a signing secret (HTTP) or an app-level token (Socket Mode). */
   enabled: boolean;
   signingSecret?: string;
+  /**
+   * SLACK_APP_TOKEN (`xapp-…`): Slack's payloads arrive over Socket Mode, a WebSocket Pulsedesk
+   * opens, and POST /slack/events is off. Unset: HTTP at /slack/events.
+   */
+  appToken?: string;
   botToken?: string;
   oauth?: { clientId: string; clientSecret: string; stateSecret: string };
   apiUrl: string;
@@ -119,6 +124,12 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
   if (botToken !== undefined && !botToken.startsWith('xoxb-')) {
     problems.push('SLACK_BOT_TOKEN must be a bot token starting with "xoxb-"');
   }
+  const appToken = read(env, 'SLACK_APP_TOKEN');
+  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
+    problems.push(
+      'SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Basic Information → App-Level Tokens, scope connections:write)',
+    );
+  }
   const oauthVars = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const;
   const oauthValues = oauthVars.map((name) => read(env, name));
   const oauthSet = oauthValues.filter((v) => v !== undefined).length;
@@ -151,8 +162,9 @@ function parseSlack(env: Env, problems: string[]): SlackConfig {
     }
   }
   return {
-    enabled: signingSecret !== undefined,
+    enabled: signingSecret !== undefined || appToken !== undefined,
     signingSecret,
+    appToken,
     botToken,
     oauth:
       oauthSet === oauthVars.length

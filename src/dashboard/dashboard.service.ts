@@ -43,7 +43,7 @@ function latestClosed(rounds: RoundDto[]): RoundDto | undefined {
 export class DashboardService {
   constructor(
     private readonly pulse: PulseService,
-    private readonly focus: FocusService,
+    private readonly focusService: FocusService,
     private readonly workspaces: WorkspacesService,
     private readonly stories: StoriesService,
   ) {}
@@ -124,12 +124,12 @@ export class DashboardService {
   }
 
   focusNow(p: Principal) {
-    return this.focus.now(p);
+    return this.focusService.now(p);
   }
 
   /** One team's board; a lead asking for another team's is refused, as the API scopes them. */
   async teamFocus(p: Principal, teamId: string) {
-    const board = (await this.focus.now(p)).find((t) => t.teamId === teamId);
+    const board = (await this.focusService.now(p)).find((t) => t.teamId === teamId);
     if (!board) {
       if (p.role === 'lead') {
         throw new DomainError('forbidden', 'A team lead sees their own team only');
@@ -187,13 +187,9 @@ export class DashboardService {
     return { feed, filter, pending, hidden };
   }
 
-  /** What POST /api/stories/:id/approve and /reject do, with the same reviewer (the workspace). */
+  /** What POST /api/stories/:id/approve and /reject do; the HR message then says "in the dashboard". */
   async reviewStory(p: Principal, id: string, decision: Decision) {
-    const { outcome } = await this.stories.decide(
-      { workspaceId: p.workspaceId, slackUserId: null },
-      id,
-      decision,
-    );
+    const { outcome } = await this.stories.decideAsPrincipal(p, id, decision, 'dashboard');
     return outcome;
   }
 

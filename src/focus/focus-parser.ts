@@ -54,22 +54,13 @@
  * Unreadable input echoes the input (whitespace collapsed, cut to 80 characters) in the error.
  */
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
+import type { RecurringRule } from './recurring-rule';
 
 export type FocusCommand =
   | { kind: 'status' }
   | { kind: 'off' }
   | { kind: 'block'; start: Date; end: Date; note: string | null }
-  | {
-      kind: 'recurring';
-      rrule: string;
-      /** HH:mm, local to `timeZone` */
-      localStart: string;
-      durationMinutes: number;
-      note: string | null;
-      timeZone: string;
-      firstStart: Date;
-      firstEnd: Date;
-    };
+  | ({ kind: 'recurring'; firstStart: Date; firstEnd: Date } & RecurringRule);
 
 export type FocusParseResult =
   { ok: true; command: FocusCommand } | { ok: false; error: string; example: string };

@@ -13,14 +13,14 @@
  * Time is the injected clock's.
  */
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { JobsService } from '../jobs/jobs.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { WEEK_MS, weekStartOf } from './focus-weeks';
 import { FocusWeeksRepository } from './focus-weeks.repository';
 import { FocusRepository } from './focus.repository';
-import { FOCUS_QUEUES, FocusRetentionJob } from './focus.queues';
+import { FOCUS_QUEUES, FocusRetentionJobData } from './focus.queues';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 /**
  * A week is rolled up once it has been over this long: longer than the longest block (12 h),
@@ -54,13 +54,13 @@ export class FocusRetentionService {
     private readonly workspaces: WorkspacesService,
     private readonly jobs: JobsService,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   /** The cron's tick: one retention job per workspace (a workspace's job waiting is not doubled). */
   async fanOut(): Promise<number> {
     const ids = await this.workspaces.listIds();
-    await this.jobs.sendMany<FocusRetentionJob>(
+    await this.jobs.sendMany<FocusRetentionJobData>(
       FOCUS_QUEUES.retention,
       ids.map((workspaceId) => ({ data: { workspaceId }, singletonKey: workspaceId })),
     );
@@ -73,20 +73,19 @@ export class FocusRetentionService {
     const { focusRetentionDays } = await this.workspaces.getSettings(workspaceId);
     const rollUpTo = weekStartOf(new Date(now.getTime() - ROLLUP_DELAY_MS));
     const cutoff = new Date(now.getTime() - focusRetentionDays * 86_400_000);
-    const outcome = await this.dataSource.transaction(async (m) => {
+    const outcome = await this.txHost.withTransaction(async () => {
       // First, so runs of one workspace take their locks in one order.
-      let mark = await this.weeks.lockRollup(m, workspaceId);
+      let mark = await this.weeks.lockRollup(workspaceId);
       const keptStatusesForgotten = await this.blocks.forgetKeptStatusEndedBefore(
-        m,
         workspaceId,
         new Date(now.getTime() - KEPT_STATUS_GRACE_MS),
       );
       let weeksRolledUp = 0;
       let rowsWritten = 0;
-      const start = mark ?? (await this.weeks.firstWeekWithData(m, workspaceId)) ?? rollUpTo;
+      const start = mark ?? (await this.weeks.firstWeekWithData(workspaceId)) ?? rollUpTo;
       if (start < rollUpTo) {
         weeksRolledUp = Math.round((rollUpTo.getTime() - start.getTime()) / WEEK_MS);
-        rowsWritten = await this.weeks.rollUp(m, workspaceId, start, rollUpTo);
+        rowsWritten = await this.weeks.rollUp(workspaceId, start, rollUpTo);
         mark = rollUpTo;
       }
       // Nothing rolled up yet: nothing may be deleted yet either.
@@ -103,8 +102,8 @@ export class FocusRetentionService {
       return {
         weeksRolledUp,
         rowsWritten,
-        blocksDeleted: await this.blocks.deleteFinishedBefore(m, workspaceId, before),
-        refusalsDeleted: await this.weeks.deleteRefusalsBefore(m, workspaceId, before),
+        blocksDeleted: await this.blocks.deleteFinishedBefore(workspaceId, before),
+        refusalsDeleted: await this.weeks.deleteRefusalsBefore(workspaceId, before),
         keptStatusesForgotten,
       };
     });

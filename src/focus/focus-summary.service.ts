@@ -16,7 +16,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
-import { TeamsService } from '../teams/teams.service';
+import { NO_TEAM_LABEL, TeamsService } from '../teams/teams.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import type { FocusSummaryDto, FocusSummaryGroupDto } from './dto/focus-summary.dto';
 import {
@@ -29,8 +29,6 @@ import {
   weekStartsBetween,
 } from './focus-weeks';
 import { FocusWeeksRepository, WeekFigures } from './focus-weeks.repository';
-
-const NO_TEAM = 'No team';
 
 @Injectable()
 export class FocusSummaryService {
@@ -61,7 +59,7 @@ export class FocusSummaryService {
         .map((v) => ({ teamId: v.team.id as string | null, team: v.team.name }))
         .sort((a, b) => a.team.localeCompare(b.team)),
       // A lead reads their own team only; people without a team are a group for HR and admins.
-      ...(principal.role === 'lead' ? [] : [{ teamId: null, team: NO_TEAM }]),
+      ...(principal.role === 'lead' ? [] : [{ teamId: null, team: NO_TEAM_LABEL }]),
     ];
     const byGroupWeek = new Map<string, WeekFigures>();
     for (const f of figures) {

@@ -4,8 +4,9 @@
  * compute the same figures with the same SQL, so a week reads the same before and after.
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { weekStartsBetween } from './focus-weeks';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 /** One team (or "no team") in one week. */
 export interface WeekFigures {
@@ -71,7 +72,12 @@ const LIVE_FIGURES = `
 
 @Injectable()
 export class FocusWeeksRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   /**
    * Figures of the weeks in [from, to) (week starts): rolled-up weeks from focus_weeks, later
@@ -80,32 +86,27 @@ export class FocusWeeksRepository {
    */
   figures(workspaceId: string, from: Date, to: Date): Promise<WeekFigures[]> {
     if (from >= to) return Promise.resolve([]);
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const mark = (await this.rolledUpUntil(m, workspaceId)) ?? from;
+    return this.txHost.withTransaction({ isolationLevel: 'REPEATABLE READ' }, async () => {
+      const mark = (await this.rolledUpUntil(workspaceId)) ?? from;
       // Weeks before the mark are kept rows; the mark and after are read from the blocks.
       const split = new Date(Math.min(Math.max(mark.getTime(), from.getTime()), to.getTime()));
       const kept: FiguresRow[] =
         split > from
-          ? await m.query(
+          ? await this.db.query(
               `SELECT team_id, week_start, people, focus_seconds, blocks, refused FROM focus_weeks
                 WHERE workspace_id = $1 AND week_start >= $2 AND week_start < $3`,
               [workspaceId, from, split],
             )
           : [];
-      const live = await this.liveFigures(m, workspaceId, split, to);
+      const live = await this.liveFigures(workspaceId, split, to);
       return [...kept.map(toFigures), ...live];
     });
   }
 
-  private async liveFigures(
-    m: EntityManager,
-    workspaceId: string,
-    from: Date,
-    to: Date,
-  ): Promise<WeekFigures[]> {
+  private async liveFigures(workspaceId: string, from: Date, to: Date): Promise<WeekFigures[]> {
     const weeks = weekStartsBetween(from, to);
     if (weeks.length === 0) return [];
-    const rows: FiguresRow[] = await m.query(LIVE_FIGURES, [workspaceId, weeks]);
+    const rows: FiguresRow[] = await this.db.query(LIVE_FIGURES, [workspaceId, weeks]);
     return rows.map(toFigures);
   }
 
@@ -113,20 +114,20 @@ export class FocusWeeksRepository {
    * Takes the workspace's roll-up lock (a second run or replica waits here, then finds the weeks
    * done) and returns the mark: every week before it is in focus_weeks; null when none is yet.
    */
-  async lockRollup(m: EntityManager, workspaceId: string): Promise<Date | null> {
-    await m.query(
+  async lockRollup(workspaceId: string): Promise<Date | null> {
+    await this.db.query(
       `INSERT INTO focus_rollups (workspace_id) VALUES ($1) ON CONFLICT (workspace_id) DO NOTHING`,
       [workspaceId],
     );
-    const [row]: { rolled_up_until: Date | null }[] = await m.query(
+    const [row]: { rolled_up_until: Date | null }[] = await this.db.query(
       `SELECT rolled_up_until FROM focus_rollups WHERE workspace_id = $1 FOR UPDATE`,
       [workspaceId],
     );
     return row.rolled_up_until ? new Date(row.rolled_up_until) : null;
   }
 
-  private async rolledUpUntil(m: EntityManager, workspaceId: string): Promise<Date | null> {
-    const [row]: { rolled_up_until: Date | null }[] = await m.query(
+  private async rolledUpUntil(workspaceId: string): Promise<Date | null> {
+    const [row]: { rolled_up_until: Date | null }[] = await this.db.query(
       `SELECT rolled_up_until FROM focus_rollups WHERE workspace_id = $1`,
       [workspaceId],
     );
@@ -134,8 +135,8 @@ export class FocusWeeksRepository {
   }
 
   /** The start of the first week holding any of the workspace's blocks or refusals. */
-  async firstWeekWithData(m: EntityManager, workspaceId: string): Promise<Date | null> {
-    const [row]: { first: Date | null }[] = await m.query(
+  async firstWeekWithData(workspaceId: string): Promise<Date | null> {
+    const [row]: { first: Date | null }[] = await this.db.query(
       `SELECT date_trunc('week', LEAST(
                 (SELECT min(starts_at) FROM focus_blocks WHERE workspace_id = $1),
                 (SELECT min(refused_at) FROM focus_refusals WHERE workspace_id = $1)
@@ -150,12 +151,12 @@ export class FocusWeeksRepository {
    * inside the caller's transaction holding lockRollup. Weeks without any figure get no row.
    * Returns the rows written.
    */
-  async rollUp(m: EntityManager, workspaceId: string, from: Date, to: Date): Promise<number> {
+  async rollUp(workspaceId: string, from: Date, to: Date): Promise<number> {
     const weeks = weekStartsBetween(from, to);
     let written = 0;
     // A year of weeks per statement keeps the array parameter small after a long pause.
     for (let i = 0; i < weeks.length; i += 53) {
-      const [{ n }]: { n: number }[] = await m.query(
+      const [{ n }]: { n: number }[] = await this.db.query(
         `WITH written AS (
            INSERT INTO focus_weeks (workspace_id, team_id, week_start, people, focus_seconds, blocks, refused)
            SELECT $1, team_id, week_start, people, focus_seconds, blocks, refused FROM (${LIVE_FIGURES}) AS f
@@ -165,7 +166,7 @@ export class FocusWeeksRepository {
       );
       written += n;
     }
-    await m.query(`UPDATE focus_rollups SET rolled_up_until = $2 WHERE workspace_id = $1`, [
+    await this.db.query(`UPDATE focus_rollups SET rolled_up_until = $2 WHERE workspace_id = $1`, [
       workspaceId,
       to,
     ]);
@@ -173,8 +174,8 @@ export class FocusWeeksRepository {
   }
 
   /** Refusals before `before` (a rolled-up week's end at the latest). */
-  async deleteRefusalsBefore(m: EntityManager, workspaceId: string, before: Date): Promise<number> {
-    const [{ n }]: { n: number }[] = await m.query(
+  async deleteRefusalsBefore(workspaceId: string, before: Date): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.db.query(
       `WITH gone AS (
          DELETE FROM focus_refusals WHERE workspace_id = $1 AND refused_at < $2 RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,

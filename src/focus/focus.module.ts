@@ -11,13 +11,14 @@ import { FocusWeeksRepository } from './focus-weeks.repository';
 import { FocusController } from './focus.controller';
 import { FocusRepository } from './focus.repository';
 import { FocusService } from './focus.service';
-import { FocusConnectedJobHandler } from './jobs/focus-connected.job';
+import { FocusConnectedJob } from './jobs/focus-connected.job';
 import { FocusEndJob } from './jobs/focus-end.job';
 import { FocusExpandJob } from './jobs/focus-expand.job';
 import { FocusRetentionTickJob } from './jobs/focus-retention-tick.job';
-import { FocusRetentionJobHandler } from './jobs/focus-retention.job';
+import { FocusRetentionJob } from './jobs/focus-retention.job';
 import { FocusStartJob } from './jobs/focus-start.job';
 import { FocusSlackListener } from './slack/focus.slack-listener';
+import { SyncStepRunner } from './sync-step-runner';
 
 /** Focus time: /focus blocks that set Slack status and DND, behind the coverage guard. */
 @Module({
@@ -35,13 +36,14 @@ import { FocusSlackListener } from './slack/focus.slack-listener';
     FocusSummaryService,
     FocusRetentionService,
     FocusSyncService,
+    SyncStepRunner,
     FocusSlackListener,
     FocusStartJob,
     FocusEndJob,
-    FocusConnectedJobHandler,
+    FocusConnectedJob,
     FocusExpandJob,
     FocusRetentionTickJob,
-    FocusRetentionJobHandler,
+    FocusRetentionJob,
   ],
   exports: [FocusService],
 })

@@ -12,12 +12,8 @@ export const FOCUS_QUEUES = {
   retention: 'focus.retention',
 } as const;
 
-export interface FocusRetentionJob {
+export interface FocusRetentionJobData {
   workspaceId: string;
-}
-
-export interface FocusConnectedJob {
-  personId: string;
 }
 
 /**
@@ -35,9 +31,11 @@ export function startJobAfter(startsAt: Date): Date {
 export interface HeldSlot {
   method: string;
   at: string;
+  /** The pace epoch it was booked at (SlackRateGate); absent in jobs of earlier releases. */
+  epoch?: number;
 }
 
-export interface FocusJob {
+export interface FocusJobData {
   blockId: string;
   /**
    * Pacing slots this job already holds (SlackRateGate.reserve), used by its next calls. (Jobs

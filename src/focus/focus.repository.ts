@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, LessThan, MoreThan, Repository } from 'typeorm';
 import { updateReturning } from '../database/returning';
 import { FocusBlockEntity } from './focus-block.entity';
+import type { RecurringRule } from './recurring-rule';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 const LIVE = ['scheduled', 'active'] as const;
 
-export interface FocusRule {
+export interface FocusRule extends RecurringRule {
   id: string;
   workspaceId: string;
   personId: string;
-  rrule: string;
-  localStart: string;
-  durationMinutes: number;
-  timeZone: string;
-  note: string | null;
 }
 
 interface RuleRow {
@@ -41,18 +37,24 @@ const toRule = (r: RuleRow): FocusRule => ({
 
 @Injectable()
 export class FocusRepository {
-  constructor(
-    @InjectRepository(FocusBlockEntity) private readonly repo: Repository<FocusBlockEntity>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<FocusBlockEntity> {
+    return this.txHost.tx.getRepository(FocusBlockEntity);
+  }
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   insert(
-    manager: EntityManager,
     values: Pick<
       FocusBlockEntity,
       'workspaceId' | 'personId' | 'teamId' | 'startsAt' | 'endsAt' | 'note' | 'source' | 'ruleId'
     >,
   ): Promise<FocusBlockEntity> {
-    return manager.save(manager.create(FocusBlockEntity, { ...values, state: 'scheduled' }));
+    return this.db.save(this.db.create(FocusBlockEntity, { ...values, state: 'scheduled' }));
   }
 
   async insertRule(rule: Omit<FocusRule, 'id'>): Promise<FocusRule> {
@@ -138,14 +140,9 @@ export class FocusRepository {
   }
 
   /** Live blocks of these people overlapping [from, to). */
-  overlapping(
-    manager: EntityManager,
-    personIds: string[],
-    from: Date,
-    to: Date,
-  ): Promise<FocusBlockEntity[]> {
+  overlapping(personIds: string[], from: Date, to: Date): Promise<FocusBlockEntity[]> {
     if (personIds.length === 0) return Promise.resolve([]);
-    return manager.find(FocusBlockEntity, {
+    return this.db.find(FocusBlockEntity, {
       where: {
         personId: In(personIds),
         state: In([...LIVE]),
@@ -160,13 +157,8 @@ export class FocusRepository {
    * The person's own live blocks overlapping or touching [from, to], locked for the merge that
    * follows (two /focus at once from one agent become one block, not two).
    */
-  ownTouching(
-    manager: EntityManager,
-    personId: string,
-    from: Date,
-    to: Date,
-  ): Promise<FocusBlockEntity[]> {
-    return manager
+  ownTouching(personId: string, from: Date, to: Date): Promise<FocusBlockEntity[]> {
+    return this.db
       .createQueryBuilder(FocusBlockEntity, 'b')
       .setLock('pessimistic_write')
       .where('b.person_id = :personId', { personId })
@@ -191,21 +183,12 @@ export class FocusRepository {
     });
   }
 
-  async update(
-    id: string,
-    patch: Partial<FocusBlockEntity>,
-    manager: EntityManager = this.repo.manager,
-  ): Promise<void> {
-    await manager.update(FocusBlockEntity, { id }, patch);
+  async update(id: string, patch: Partial<FocusBlockEntity>): Promise<void> {
+    await this.db.update(FocusBlockEntity, { id }, patch);
   }
 
-  async recordRefusal(
-    manager: EntityManager,
-    workspaceId: string,
-    teamId: string | null,
-    at: Date,
-  ): Promise<void> {
-    await manager.query(
+  async recordRefusal(workspaceId: string, teamId: string | null, at: Date): Promise<void> {
+    await this.db.query(
       `INSERT INTO focus_refusals (workspace_id, team_id, refused_at) VALUES ($1, $2, $3)`,
       [workspaceId, teamId, at],
     );
@@ -215,8 +198,8 @@ export class FocusRepository {
    * Ended and cancelled blocks of the workspace that ended before `before`, deleted inside the
    * caller's transaction (the retention job's, after their weeks are rolled up).
    */
-  async deleteFinishedBefore(m: EntityManager, workspaceId: string, before: Date): Promise<number> {
-    const [{ n }]: { n: number }[] = await m.query(
+  async deleteFinishedBefore(workspaceId: string, before: Date): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.db.query(
       `WITH gone AS (
          DELETE FROM focus_blocks
           WHERE workspace_id = $1 AND state IN ('ended', 'cancelled') AND ends_at < $2
@@ -231,12 +214,8 @@ export class FocusRepository {
    * Forgets the kept status of the workspace's blocks that ended before `before`, whatever their
    * state: a safety net for an end sync that never finished (its job lost with a replica).
    */
-  async forgetKeptStatusEndedBefore(
-    m: EntityManager,
-    workspaceId: string,
-    before: Date,
-  ): Promise<number> {
-    const [{ n }]: { n: number }[] = await m.query(
+  async forgetKeptStatusEndedBefore(workspaceId: string, before: Date): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.db.query(
       `WITH forgotten AS (
          UPDATE focus_blocks SET kept_status = NULL
           WHERE workspace_id = $1 AND kept_status IS NOT NULL AND ends_at < $2

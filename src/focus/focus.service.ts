@@ -3,20 +3,26 @@
  * now. Slack sync happens in jobs queued with the write (focus-sync.service.ts).
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
 import { JobsService } from '../jobs/jobs.service';
-import { PersonEntity } from '../people/person.entity';
+import type { PersonEntity } from '../people/person.entity';
 import { PeopleService } from '../people/people.service';
 import { TeamsService } from '../teams/teams.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { checkCoverage } from './coverage';
+import { refusedMessage } from './slack/focus.blocks';
 import { FocusBlockEntity, FocusSource } from './focus-block.entity';
-import { FOCUS_QUEUES, FocusJob, startJobAfter } from './focus.queues';
+import { FOCUS_QUEUES, FocusJobData, startJobAfter } from './focus.queues';
 import { FocusRepository, FocusRule } from './focus.repository';
+import type { RecurringRule } from './recurring-rule';
+import type { FocusNowTeamDto } from './dto/focus-now.dto';
 import { DateTime } from 'luxon';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How far ahead recurring blocks exist as blocks (and so count for the coverage guard). */
 export const RULE_HORIZON_DAYS = 14;
@@ -64,19 +70,33 @@ export type CreateOutcome =
 @Injectable()
 export class FocusService {
   constructor(
-    private readonly focus: FocusRepository,
-    private readonly people: PeopleService,
-    private readonly teams: TeamsService,
-    private readonly workspaces: WorkspacesService,
+    private readonly focusRepository: FocusRepository,
+    private readonly peopleService: PeopleService,
+    private readonly teamsService: TeamsService,
+    private readonly workspacesService: WorkspacesService,
     private readonly jobs: JobsService,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
+
+  /** The one-line reason a block was refused by the coverage guard, as /focus words it. */
+  refusalNotice(
+    refusal: Extract<CreateOutcome, { status: 'refused' }>,
+    timeZone: string,
+    now: Date,
+  ): string {
+    return refusedMessage(refusal.nextFit, refusal.minOnDuty, timeZone, now).text;
+  }
+
   async personFor(slackTeamId: string, slackUserId: string): Promise<PersonEntity> {
-    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    const workspace = await this.workspacesService.findBySlackTeamId(slackTeamId);
     const person = workspace
-      ? await this.people.findBySlackUserId(workspace.id, slackUserId)
+      ? await this.peopleService.findBySlackUserId(workspace.id, slackUserId)
       : null;
     if (!person)
       throw new DomainError(
@@ -98,15 +118,15 @@ export class FocusService {
     },
   ): Promise<CreateOutcome> {
     const team = await this.teamOf(person);
-    return this.dataSource.transaction(async (m) => {
-      const refused = await this.coverageRefusal(m, person, team, input.start, input.end);
+    return this.txHost.withTransaction(async () => {
+      const refused = await this.coverageRefusal(person, team, input.start, input.end);
       if (refused) return refused;
-      const own = await this.focus.ownTouching(m, person.id, input.start, input.end);
+      const own = await this.focusRepository.ownTouching(person.id, input.start, input.end);
       if (own.length > 0) {
-        const block = await this.merge(m, own, input);
+        const block = await this.merge(own, input);
         return { status: 'created', block, connected: person.userTokenEnc !== null, merged: true };
       }
-      const block = await this.focus.insert(m, {
+      const block = await this.focusRepository.insert({
         workspaceId: person.workspaceId,
         personId: person.id,
         teamId: team?.id ?? null,
@@ -116,15 +136,15 @@ export class FocusService {
         source: input.source,
         ruleId: input.ruleId ?? null,
       });
-      await this.jobs.send<FocusJob>(
+      await this.jobs.send<FocusJobData>(
         FOCUS_QUEUES.start,
         { blockId: block.id },
-        { manager: m, startAfter: startJobAfter(block.startsAt), singletonKey: block.id },
+        { startAfter: startJobAfter(block.startsAt), singletonKey: block.id },
       );
-      await this.jobs.send<FocusJob>(
+      await this.jobs.send<FocusJobData>(
         FOCUS_QUEUES.end,
         { blockId: block.id },
-        { manager: m, startAfter: block.endsAt, singletonKey: block.id },
+        { startAfter: block.endsAt, singletonKey: block.id },
       );
       return { status: 'created', block, connected: person.userTokenEnc !== null, merged: false };
     });
@@ -132,7 +152,7 @@ export class FocusService {
 
   /** Read before a transaction: inside one, only the transaction's connection may be used. */
   private teamOf(person: PersonEntity) {
-    return person.teamId ? this.teams.get(person.workspaceId, person.teamId) : null;
+    return person.teamId ? this.teamsService.get(person.workspaceId, person.teamId) : null;
   }
 
   /**
@@ -141,18 +161,16 @@ export class FocusService {
    * slot. A refusal is recorded (counted in the summary, no person kept) and returned.
    */
   private async coverageRefusal(
-    m: EntityManager,
     person: PersonEntity,
     team: Awaited<ReturnType<FocusService['teamOf']>>,
     start: Date,
     end: Date,
   ): Promise<Extract<CreateOutcome, { status: 'refused' }> | null> {
     const members = team
-      ? await this.people.lockTeamMembers(m, person.workspaceId, team.id)
+      ? await this.peopleService.lockTeamMembers(person.workspaceId, team.id)
       : [person];
     const others = members.filter((p) => p.id !== person.id).map((p) => p.id);
-    const overlapping = await this.focus.overlapping(
-      m,
+    const overlapping = await this.focusRepository.overlapping(
       others,
       start,
       new Date(end.getTime() + 7 * 86_400_000),
@@ -165,7 +183,11 @@ export class FocusService {
       end,
     });
     if (verdict.fits) return null;
-    await this.focus.recordRefusal(m, person.workspaceId, team?.id ?? null, this.clock.now());
+    await this.focusRepository.recordRefusal(
+      person.workspaceId,
+      team?.id ?? null,
+      this.clock.now(),
+    );
     return { status: 'refused', nextFit: verdict.nextFit, minOnDuty: team?.minOnDuty ?? 0 };
   }
 
@@ -176,7 +198,6 @@ export class FocusService {
    * recurring occurrence merged away is recorded as cancelled so the rule does not recreate it.
    */
   private async merge(
-    m: EntityManager,
     own: FocusBlockEntity[],
     input: { start: Date; end: Date; note: string | null; source: FocusSource; ruleId?: string },
   ): Promise<FocusBlockEntity> {
@@ -191,9 +212,9 @@ export class FocusService {
     const endsAt = new Date(
       Math.max(input.end.getTime(), ...[survivor, ...absorbed].map((b) => b.endsAt.getTime())),
     );
-    for (const b of absorbed) await this.focus.update(b.id, { state: 'cancelled' }, m);
+    for (const b of absorbed) await this.focusRepository.update(b.id, { state: 'cancelled' });
     if (input.ruleId) {
-      const marker = await this.focus.insert(m, {
+      const marker = await this.focusRepository.insert({
         workspaceId: survivor.workspaceId,
         personId: survivor.personId,
         teamId: survivor.teamId,
@@ -203,23 +224,22 @@ export class FocusService {
         source: input.source,
         ruleId: input.ruleId,
       });
-      await this.focus.update(marker.id, { state: 'cancelled' }, m);
+      await this.focusRepository.update(marker.id, { state: 'cancelled' });
     }
-    await this.focus.update(
-      survivor.id,
-      { startsAt, endsAt, note: survivor.note ?? input.note },
-      m,
-    );
+    await this.focusRepository.update(survivor.id, {
+      startsAt,
+      endsAt,
+      note: survivor.note ?? input.note,
+    });
     // Applied, or being applied by its start sync (claimed): Slack must hear of the new end.
     const started = Boolean(survivor.appliedStatus) || survivor.state === 'active';
     if (startsAt < survivor.startsAt || (started && endsAt > survivor.endsAt)) {
       // An earlier start, or a running block whose status and snooze must now last longer (a
       // start sync in flight finishes first: this one waits for its lease).
-      await this.jobs.send<FocusJob>(
+      await this.jobs.send<FocusJobData>(
         FOCUS_QUEUES.start,
         { blockId: survivor.id },
         {
-          manager: m,
           startAfter: startsAt < survivor.startsAt ? startJobAfter(startsAt) : this.clock.now(),
         },
       );
@@ -227,13 +247,13 @@ export class FocusService {
     if (endsAt > survivor.endsAt) {
       // The old end job, run at the old end, is queued again for this one: of the two, the
       // first ends the block and the other finds it ended.
-      await this.jobs.send<FocusJob>(
+      await this.jobs.send<FocusJobData>(
         FOCUS_QUEUES.end,
         { blockId: survivor.id },
-        { manager: m, startAfter: endsAt },
+        { startAfter: endsAt },
       );
     }
-    return (await m.findOneBy(FocusBlockEntity, { id: survivor.id }))!;
+    return (await this.db.findOneBy(FocusBlockEntity, { id: survivor.id }))!;
   }
 
   /**
@@ -243,15 +263,9 @@ export class FocusService {
    */
   async createRecurring(
     person: PersonEntity,
-    rule: {
-      rrule: string;
-      localStart: string;
-      durationMinutes: number;
-      note: string | null;
-      timeZone: string;
-    },
+    rule: RecurringRule,
   ): Promise<{ created: FocusBlockEntity[]; refused: Date[] }> {
-    const saved = await this.focus.insertRule({
+    const saved = await this.focusRepository.insertRule({
       workspaceId: person.workspaceId,
       personId: person.id,
       ...rule,
@@ -262,8 +276,8 @@ export class FocusService {
   /** The hourly tick: every active rule gets its occurrences of the next two weeks. */
   async expandRules(): Promise<number> {
     let created = 0;
-    for (const rule of await this.focus.activeRules()) {
-      const person = await this.people.getById(rule.personId);
+    for (const rule of await this.focusRepository.activeRules()) {
+      const person = await this.peopleService.getById(rule.personId);
       if (!person.active) continue;
       created += (await this.expandRule(person, rule)).created.length;
     }
@@ -278,7 +292,7 @@ export class FocusService {
     const created: FocusBlockEntity[] = [];
     const refused: Date[] = [];
     for (const start of occurrences(rule, now, RULE_HORIZON_DAYS)) {
-      if (await this.focus.ruleHasBlockAt(rule.id, start)) continue;
+      if (await this.focusRepository.ruleHasBlockAt(rule.id, start)) continue;
       const end = new Date(start.getTime() + rule.durationMinutes * 60_000);
       const outcome = await this.create(person, {
         start,
@@ -296,22 +310,31 @@ export class FocusService {
 
   /** Ends a running block now, or cancels one that has not started; only its owner may. */
   async end(person: PersonEntity, blockId: string): Promise<FocusBlockEntity> {
-    const block = await this.focus.findById(blockId);
+    // A button's value comes from Slack's payload: anything not an id is no block (the
+    // database would refuse it as a uuid, an error instead of a refusal).
+    const block = UUID.test(blockId) ? await this.focusRepository.findById(blockId) : null;
     if (!block || block.personId !== person.id) throw notFound('Focus block');
     if (block.state === 'ended' || block.state === 'cancelled') return block;
     const now = this.clock.now();
     // Coalesced: a block cancelled before its start sync claimed it makes no Slack calls at all.
-    if (block.startsAt > now && (await this.focus.leaveScheduled(block.id, 'cancelled'))) {
-      return (await this.focus.findById(block.id))!;
+    if (
+      block.startsAt > now &&
+      (await this.focusRepository.leaveScheduled(block.id, 'cancelled'))
+    ) {
+      return (await this.focusRepository.findById(block.id))!;
     }
     // Started, or its start sync claimed it a moment ago: it ends now (not before its start);
     // the end sync waits for the start's and undoes what it applied. The block's scheduled end
     // job, still waiting for the old end, finds it ended.
     // (A block must last: one claimed a moment before its start ends a second after it.)
     const endsAt = block.startsAt > now ? new Date(block.startsAt.getTime() + 1_000) : now;
-    await this.focus.update(block.id, { endsAt });
-    await this.jobs.send<FocusJob>(FOCUS_QUEUES.end, { blockId: block.id }, { startAfter: endsAt });
-    return (await this.focus.findById(block.id))!;
+    await this.focusRepository.update(block.id, { endsAt });
+    await this.jobs.send<FocusJobData>(
+      FOCUS_QUEUES.end,
+      { blockId: block.id },
+      { startAfter: endsAt },
+    );
+    return (await this.focusRepository.findById(block.id))!;
   }
 
   /**
@@ -319,19 +342,19 @@ export class FocusService {
    * coverage guard for the time it gains.
    */
   async startNow(person: PersonEntity, blockId: string): Promise<CreateOutcome> {
-    const block = await this.focus.findById(blockId);
+    const block = await this.focusRepository.findById(blockId);
     if (!block || block.personId !== person.id) throw notFound('Focus block');
     const now = this.clock.now();
     if (block.state !== 'scheduled' || block.startsAt <= now)
       return { status: 'created', block, connected: person.userTokenEnc !== null, merged: false };
     const team = await this.teamOf(person);
-    return this.dataSource.transaction(async (m) => {
-      const refused = await this.coverageRefusal(m, person, team, now, block.startsAt);
+    return this.txHost.withTransaction(async () => {
+      const refused = await this.coverageRefusal(person, team, now, block.startsAt);
       if (refused) return refused;
-      await this.focus.update(block.id, { startsAt: now }, m);
+      await this.focusRepository.update(block.id, { startsAt: now });
       // The job at the old start finds the block applied and does nothing.
-      await this.jobs.send<FocusJob>(FOCUS_QUEUES.start, { blockId: block.id }, { manager: m });
-      const started = (await m.findOneBy(FocusBlockEntity, { id: block.id }))!;
+      await this.jobs.send<FocusJobData>(FOCUS_QUEUES.start, { blockId: block.id });
+      const started = (await this.db.findOneBy(FocusBlockEntity, { id: block.id }))!;
       return {
         status: 'created',
         block: started,
@@ -344,28 +367,32 @@ export class FocusService {
   /** `/focus off`: ends whatever block is running now. */
   async endCurrent(person: PersonEntity): Promise<FocusBlockEntity | null> {
     const now = this.clock.now();
-    const current = (await this.focus.upcomingFor(person.id, now)).find((b) => b.startsAt <= now);
+    const current = (await this.focusRepository.upcomingFor(person.id, now)).find(
+      (b) => b.startsAt <= now,
+    );
     return current ? this.end(person, current.id) : null;
   }
 
   /** When the person's running focus block ends; null when they are not focusing now. */
   async busyUntil(personId: string): Promise<Date | null> {
     const now = this.clock.now();
-    const running = (await this.focus.upcomingFor(personId, now)).filter((b) => b.startsAt <= now);
+    const running = (await this.focusRepository.upcomingFor(personId, now)).filter(
+      (b) => b.startsAt <= now,
+    );
     return running.length ? new Date(Math.max(...running.map((b) => b.endsAt.getTime()))) : null;
   }
 
   upcoming(person: PersonEntity): Promise<FocusBlockEntity[]> {
-    return this.focus.upcomingFor(person.id, this.clock.now());
+    return this.focusRepository.upcomingFor(person.id, this.clock.now());
   }
 
   /** GET /api/focus/now: per team, who is heads-down until when, and on-duty against minOnDuty. */
-  async now(principal: Principal) {
+  async now(principal: Principal): Promise<FocusNowTeamDto[]> {
     const now = this.clock.now();
     const [views, live, people] = await Promise.all([
-      this.teams.listFor(principal),
-      this.focus.liveInWorkspace(principal.workspaceId, now),
-      this.people.listWorkspace(principal.workspaceId),
+      this.teamsService.listFor(principal),
+      this.focusRepository.liveInWorkspace(principal.workspaceId, now),
+      this.peopleService.listWorkspace(principal.workspaceId),
     ]);
     const byId = new Map(people.map((p) => [p.id, p]));
     return views.map(({ team, members }) => {

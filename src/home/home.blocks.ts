@@ -3,7 +3,6 @@ import type { KnownBlock, View } from '@slack/types';
 import { DateTime } from 'luxon';
 import { FOCUS_ACTIONS } from '../focus/slack/focus.slack-ids';
 import { PULSE_ACTIONS } from '../pulse/slack/pulse.slack-ids';
-import { DigestItem, homeStoryBlocks } from '../stories/slack/stories.blocks';
 
 /** Buttons of the App Home tab; after each, the tab is published again. */
 export const HOME_ACTIONS = {
@@ -38,8 +37,8 @@ export interface HomeData {
     minOnDuty: number;
     focusing: { name: string; until: Date }[];
   } | null;
-  /** The latest published stories, with their reaction counts. */
-  stories: DigestItem[];
+  /** The latest published stories with their reaction buttons, rendered by the stories feature. */
+  stories: KnownBlock[];
   /** Whether the person gets the weekly story prompt. */
   storyPromptOn: boolean;
   /** One line about the button just pressed (e.g. refused by the coverage guard). */
@@ -158,7 +157,7 @@ export function homeView(data: HomeData): View {
       ),
     );
   }
-  blocks.push(...homeStoryBlocks(data.stories, homeReactActionId));
+  blocks.push(...data.stories);
   blocks.push({
     type: 'section',
     text: {

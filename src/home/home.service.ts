@@ -6,18 +6,18 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FocusService } from '../focus/focus.service';
 import type { PersonEntity } from '../people/person.entity';
-import { refusedMessage } from '../focus/slack/focus.blocks';
 import { PulseService } from '../pulse/pulse.service';
+import { slackConnectUrl } from '../slack/slack-urls';
 import { StoriesService } from '../stories/stories.service';
 import { StoryPromptsService } from '../stories/story-prompts.service';
 import type { ReactionKind } from '../stories/stories.types';
-import { HomeData } from './home.blocks';
+import { HomeData, homeReactActionId } from './home.blocks';
 
 @Injectable()
 export class HomeService {
   constructor(
     private readonly pulse: PulseService,
-    private readonly focus: FocusService,
+    private readonly focusService: FocusService,
     private readonly stories: StoriesService,
     private readonly prompts: StoryPromptsService,
     private readonly clock: Clock,
@@ -34,25 +34,25 @@ export class HomeService {
     slackUserId: string,
     action: { kind: 'end' | 'start'; blockId: string } | { kind: 'quick'; minutes: number },
   ): Promise<HomeData | null> {
-    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    const person = await this.focusService.personFor(slackTeamId, slackUserId).catch(() => null);
     if (!person) return null;
     const now = this.clock.now();
     let notice: string | null = null;
     if (action.kind === 'end') {
-      const block = await this.focus.end(person, action.blockId);
+      const block = await this.focusService.end(person, action.blockId);
       notice = block.state === 'cancelled' ? 'Focus block cancelled.' : null;
     } else {
       const outcome =
         action.kind === 'quick'
-          ? await this.focus.create(person, {
+          ? await this.focusService.create(person, {
               start: now,
               end: new Date(now.getTime() + action.minutes * 60_000),
               note: null,
               source: 'home',
             })
-          : await this.focus.startNow(person, action.blockId);
+          : await this.focusService.startNow(person, action.blockId);
       if (outcome.status === 'refused')
-        notice = refusedMessage(outcome.nextFit, outcome.minOnDuty, person.tz, now).text;
+        notice = this.focusService.refusalNotice(outcome, person.tz, now);
     }
     return this.homeOf(person, slackTeamId, notice);
   }
@@ -64,7 +64,7 @@ export class HomeService {
     storyId: string,
     kind: ReactionKind,
   ): Promise<HomeData | null> {
-    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    const person = await this.focusService.personFor(slackTeamId, slackUserId).catch(() => null);
     if (!person) return null;
     let notice: string | null = null;
     try {
@@ -82,14 +82,14 @@ export class HomeService {
     slackUserId: string,
     on: boolean,
   ): Promise<HomeData | null> {
-    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    const person = await this.focusService.personFor(slackTeamId, slackUserId).catch(() => null);
     if (!person) return null;
     await this.prompts.setOptIn(person, on);
     return this.homeOf(person, slackTeamId, null);
   }
 
   async homeFor(slackTeamId: string, slackUserId: string): Promise<HomeData | null> {
-    const person = await this.focus.personFor(slackTeamId, slackUserId).catch(() => null);
+    const person = await this.focusService.personFor(slackTeamId, slackUserId).catch(() => null);
     return person ? this.homeOf(person, slackTeamId, null) : null;
   }
 
@@ -100,13 +100,13 @@ export class HomeService {
   ): Promise<HomeData> {
     const [status, blocks, stories, storyPromptOn] = await Promise.all([
       this.pulse.statusFor(slackTeamId, person.slackUserId),
-      this.focus.upcoming(person),
+      this.focusService.upcoming(person),
       this.stories.latest(person.workspaceId),
       this.prompts.isOptedIn(person.id),
     ]);
     let board: HomeData['board'] = null;
     if (person.role === 'lead' && person.teamId) {
-      const teams = await this.focus.now({
+      const teams = await this.focusService.now({
         workspaceId: person.workspaceId,
         role: 'lead',
         teamId: person.teamId,
@@ -133,9 +133,9 @@ export class HomeService {
         note: b.note,
       })),
       connected: person.userTokenEnc !== null,
-      connectUrl: `${this.config.publicUrl}/slack/connect`,
+      connectUrl: slackConnectUrl(this.config.publicUrl),
       board,
-      stories,
+      stories: this.stories.homeSection(stories, homeReactActionId),
       storyPromptOn,
       notice,
     };

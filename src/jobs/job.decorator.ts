@@ -6,6 +6,12 @@ export interface JobOptions {
   retryLimit?: number;
   retryDelaySeconds?: number;
   retryBackoff?: boolean;
+  /**
+   * The longest wait before a retry (default RETRY_DELAY_MAX_SECONDS): pg-boss doubles the
+   * delay each time without a bound; JobsService draws a later retry between half of this and
+   * all of it instead.
+   */
+  retryDelayMaxSeconds?: number;
   expireInSeconds?: number;
   /**
    * pg-boss queue policy. `standard` (default): every send is a job. `stately`: per singleton
@@ -23,6 +29,11 @@ export interface JobOptions {
    * several to keep its throughput.
    */
   workers?: number;
+  /**
+   * Events this queue subscribes to (see JobsService.emit): every emit of one of them queues a
+   * job here with the event's data, in the emitter's transaction.
+   */
+  on?: string[];
 }
 
 /** A job handler: one class per job, thin, calling one service method. */

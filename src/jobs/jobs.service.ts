@@ -19,10 +19,14 @@ import {
 import { DiscoveryService } from '@nestjs/core';
 import { Pool } from 'pg';
 import PgBoss from 'pg-boss';
+import { ClsService } from 'nestjs-cls';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 import { Activity } from './activity';
+import { queueExecutors } from './queue-executor';
 import { Job, JobHandler, JobOptions } from './job.decorator';
+import { RetryAt } from './retry-at';
 import { sqlState } from '../database/sql-state';
 
 export const JOBS_DATABASE_URL = Symbol('JOBS_DATABASE_URL');
@@ -40,8 +44,6 @@ export interface SendOptions {
   startAfter?: Date;
   /** Fetched before jobs of lower priority that are due too (default 0). */
   priority?: number;
-  /** Enqueue inside this transaction: the job exists only if the transaction commits. */
-  manager?: EntityManager;
 }
 
 @Injectable()
@@ -55,14 +57,20 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly pool: Pool;
   /** pg-boss's statements and our handlers' runs in progress. */
   private readonly activity = new Activity();
+  /** Our own pg-boss calls, awaited: a failure rejects (see queue-executor.ts). */
+  private readonly awaitedDb: PgBoss.Db;
   private started = false;
   private closed = false;
+  /** Event name → the queues subscribed to it (@Job `on`), known from the code at bootstrap. */
+  private readonly subscribers = new Map<string, string[]>();
 
   constructor(
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
     private readonly discovery: DiscoveryService,
     private readonly clock: Clock,
     @Inject(JOBS_RUN_WORKERS) private readonly runWorkers: boolean,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly cls: ClsService,
   ) {
     this.pool = new Pool({
       connectionString: databaseUrl,
@@ -72,11 +80,15 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     this.pool.on('error', (err) =>
       this.logger.error({ msg: 'job queue connection error', err: err.message }),
     );
+    const db = queueExecutors(this.pool, this.activity, JOBS_SCHEMA, (err) =>
+      this.logger.error({
+        msg: 'job outcome not recorded; the jobs run again once they expire',
+        err: (err as Error).message,
+      }),
+    );
+    this.awaitedDb = db.awaited;
     this.boss = new PgBoss({
-      db: {
-        executeSql: (text: string, values: unknown[]) =>
-          this.activity.track(() => this.pool.query(text, values)),
-      },
+      db: db.forQueue,
       schema: JOBS_SCHEMA,
       // Completed jobs are kept a week for diagnosis, then pruned by pg-boss's maintenance.
       retentionDays: 7,
@@ -90,11 +102,17 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     await this.boss.start();
     this.started = true;
-    if (!this.runWorkers) return;
-    for (const wrapper of this.discovery.getProviders({ metadataKey: Job.KEY })) {
-      const options = this.discovery.getMetadataByDecorator(Job, wrapper) as JobOptions;
-      await this.register(options, wrapper.instance as JobHandler);
+    const handlers = this.discovery.getProviders({ metadataKey: Job.KEY }).map((wrapper) => ({
+      options: this.discovery.getMetadataByDecorator(Job, wrapper) as JobOptions,
+      handler: wrapper.instance as JobHandler,
+    }));
+    for (const { options } of handlers) {
+      for (const event of options.on ?? []) {
+        this.subscribers.set(event, [...(this.subscribers.get(event) ?? []), options.queue]);
+      }
     }
+    if (!this.runWorkers) return;
+    for (const { options, handler } of handlers) await this.register(options, handler);
   }
 
   /**
@@ -146,39 +164,53 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
+  /**
+   * Queues a job. Inside a transaction (the ambient one: database/transactions.ts) the job is
+   * written by that transaction's connection, so it exists only if the transaction commits.
+   */
   async send<T extends object>(
     queue: string,
     data: T,
     options: SendOptions = {},
   ): Promise<string | null> {
-    const { manager, startAfter, singletonKey, priority } = options;
+    const { startAfter, singletonKey, priority } = options;
     return this.boss.send(queue, data, {
       singletonKey,
       startAfter: this.delayUntil(startAfter),
       // pg-boss refuses a priority key that is present but undefined.
       ...(priority !== undefined ? { priority } : {}),
-      ...(manager ? { db: executorFor(manager) } : {}),
+      ...this.inTransaction(),
     });
+  }
+
+  /**
+   * Publishes an event: one job on each queue subscribed to it (@Job `on`), queued like `send`,
+   * so inside the write's transaction the event exists only if the write commits, and a failure
+   * to queue fails the write. Subscribers come from the code, not from the database (unlike
+   * pg-boss's publish, which reads its subscription table outside the transaction and ignores
+   * failures). The emitter never learns who subscribed: shared code emits, features subscribe.
+   */
+  async emit<T extends object>(event: string, data: T): Promise<void> {
+    for (const queue of this.subscribers.get(event) ?? []) await this.send(queue, data);
   }
 
   /**
    * Deletes a queue's jobs (waiting, done or archived) whose data contains `match`, inside the
    * caller's transaction: for jobs that must not outlive what they were for.
    */
-  async purge(manager: EntityManager, queue: string, match: Record<string, string>): Promise<void> {
+  async purge(queue: string, match: Record<string, string>): Promise<void> {
     for (const table of ['job', 'archive']) {
-      await manager.query(
+      await this.txHost.tx.query(
         `DELETE FROM ${JOBS_SCHEMA}.${table} WHERE name = $1 AND data @> $2::jsonb`,
         [queue, JSON.stringify(match)],
       );
     }
   }
 
-  /** Many jobs of one queue in one statement (e.g. one DM per invitee), optionally in a transaction. */
+  /** Many jobs of one queue in one statement (e.g. one DM per invitee); in the transaction as `send`. */
   async sendMany<T extends object>(
     queue: string,
     jobs: { data: T; singletonKey?: string; startAfter?: Date }[],
-    options: { manager?: EntityManager } = {},
   ): Promise<void> {
     if (jobs.length === 0) return;
     await this.boss.insert(
@@ -188,8 +220,13 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
         singletonKey,
         startAfter: this.delayUntil(startAfter),
       })),
-      options.manager ? { db: executorFor(options.manager) } : {},
+      this.inTransaction(),
     );
+  }
+
+  /** pg-boss's `db` option: the open transaction's connection, or none (pg-boss's own pool). */
+  private inTransaction(): { db?: PgBoss.Db } {
+    return this.txHost.isTransactionActive() ? { db: executorFor(this.txHost.tx) } : {};
   }
 
   /**
@@ -201,11 +238,47 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     return ms > 0 ? `${ms} milliseconds` : undefined;
   }
 
+  /**
+   * The one "retry at" of the queue: the job again, due at `at` (a delay on the Clock, like
+   * every send), under its singleton key — so a stately queue keeps its one waiting job per
+   * key. A handler throws RetryAt (see register) or, when it must return normally (a service
+   * also called outside the queue), calls this itself.
+   */
+  requeueAt<T extends object>(
+    queue: string,
+    data: T,
+    at: Date,
+    options: { singletonKey?: string; priority?: number } = {},
+  ): Promise<string | null> {
+    return this.send(queue, data, { startAfter: at, ...options });
+  }
+
+  /** A handler's RetryAt; if the re-queue fails, the run fails and pg-boss retries it. */
+  private async retryAt(queue: string, job: PgBoss.JobWithMetadata, retry: RetryAt): Promise<void> {
+    await this.requeueAt(queue, (retry.next.data ?? job.data) as object, retry.at, {
+      singletonKey: job.singletonKey ?? undefined,
+      priority: retry.next.priority,
+    });
+  }
+
+  /** Brings a failed job's retry no further off than `maxSeconds` (RETRY_DELAY_MAX_SECONDS). */
+  private async capRetryDelay(queue: string, id: string, maxSeconds: number): Promise<void> {
+    await this.awaitedDb.executeSql(
+      `UPDATE ${JOBS_SCHEMA}.job
+          SET start_after = now() + make_interval(secs => $3 * (0.5 + random() / 2))
+        WHERE name = $1 AND id = $2 AND state = 'retry'
+          AND start_after > now() + make_interval(secs => $3)`,
+      [queue, id, maxSeconds],
+    );
+  }
+
   private async register(options: JobOptions, handler: JobHandler): Promise<void> {
+    const retryLimit = options.retryLimit ?? 5;
+    const maxDelay = options.retryDelayMaxSeconds ?? RETRY_DELAY_MAX_SECONDS;
     await this.ensureQueue({
       name: options.queue,
       policy: options.policy ?? 'standard',
-      retryLimit: options.retryLimit ?? 5,
+      retryLimit,
       retryDelay: options.retryDelaySeconds ?? 5,
       retryBackoff: options.retryBackoff ?? true,
       expireInSeconds: options.expireInSeconds ?? 15 * 60,
@@ -222,17 +295,30 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
             Promise.all(
               (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
                 try {
-                  await handler.handle(job.data, { id: job.id, retryCount: job.retryCount });
+                  // Each job in a CLS context of its own: no transaction is shared between jobs.
+                  await this.cls
+                    .run({ ifNested: 'override' }, () =>
+                      handler.handle(job.data, { id: job.id, retryCount: job.retryCount }),
+                    )
+                    .catch((err: unknown) =>
+                      err instanceof RetryAt
+                        ? this.retryAt(options.queue, job, err)
+                        : Promise.reject(err),
+                    );
                 } catch (err) {
                   const message = (err as Error).message;
-                  this.logger.warn({
-                    msg: 'job failed',
+                  // pg-boss fails a job for good once its retries are used up: that is the
+                  // one line an operator needs (what was given up, and why), at error level.
+                  const givenUp = job.retryCount >= retryLimit;
+                  this.logger[givenUp ? 'error' : 'warn']({
+                    msg: givenUp ? 'job given up' : 'job failed',
                     queue: options.queue,
                     jobId: job.id,
                     retryCount: job.retryCount,
                     err: message,
                   });
-                  await this.boss.fail(options.queue, job.id, { message });
+                  await this.boss.fail(options.queue, job.id, { message }, { db: this.awaitedDb });
+                  if (!givenUp) await this.capRetryDelay(options.queue, job.id, maxDelay);
                 }
               }),
             ),
@@ -242,6 +328,15 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 }
+
+/**
+ * pg-boss waits retry_delay × 2^n (times 1 to 2, its jitter) before the nth retry, with no upper
+ * bound: 5 s doubling reaches 160–320 s at the sixth and 640–1,280 s at the eighth. A focus
+ * block failing through a minute-long Slack outage then came back minutes after Slack had
+ * (the Slack storm fault case waited 154 s for one retry). So a retry pg-boss put further off
+ * than the queue's maximum is drawn again between half of it and all of it.
+ */
+export const RETRY_DELAY_MAX_SECONDS = 120;
 
 /** pg-boss runs its SQL through the transaction's own connection. */
 function executorFor(manager: EntityManager): PgBoss.Db {

@@ -2,11 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/com
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { ApiErrors } from '../common/api-responses';
 import { PersonDto, SyncResultDto, toPersonDto, UpdatePersonDto } from './dto/person.dto';
 import { PeopleService } from './people.service';
 
 @ApiTags('people')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/people')
 export class PeopleController {
   constructor(private readonly people: PeopleService) {}
@@ -15,8 +17,9 @@ export class PeopleController {
   @HttpCode(200)
   @Roles('admin')
   @ApiOkResponse({ type: SyncResultDto })
+  @ApiErrors(409, 503)
   sync(@CurrentPrincipal() p: Principal): Promise<SyncResultDto> {
-    return this.people.syncFromSlack(p.workspaceId);
+    return this.people.syncNow(p.workspaceId);
   }
 
   @Get()
@@ -29,6 +32,7 @@ export class PeopleController {
   @Patch(':slackUserId')
   @Roles('admin')
   @ApiOkResponse({ type: PersonDto })
+  @ApiErrors(400, 404)
   async update(
     @CurrentPrincipal() p: Principal,
     @Param('slackUserId') slackUserId: string,

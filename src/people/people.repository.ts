@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
+import { SealedColumn, sealedColumnIn } from '../common/reseal';
 import { PersonEntity, Role } from './person.entity';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export type PersonFromSlack = Pick<
   PersonEntity,
@@ -10,33 +11,32 @@ export type PersonFromSlack = Pick<
 
 @Injectable()
 export class PeopleRepository {
-  constructor(@InjectRepository(PersonEntity) private readonly repo: Repository<PersonEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  /** Stored user tokens (for re-sealing under a new ENCRYPTION_KEY). */
-  async sealedValues(): Promise<{ id: string; sealed: string }[]> {
-    return this.repo.query(
-      `SELECT id, user_token_enc AS sealed FROM people WHERE user_token_enc IS NOT NULL`,
-    );
+  private get repo(): Repository<PersonEntity> {
+    return this.txHost.tx.getRepository(PersonEntity);
   }
 
-  /** Replaces a sealed token unless it changed meanwhile (a reconnect, another replica). */
-  async replaceSealed(id: string, from: string, to: string): Promise<void> {
-    await this.repo.query(
-      `UPDATE people SET user_token_enc = $3 WHERE id = $1 AND user_token_enc = $2`,
-      [id, from, to],
-    );
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
   }
+
+  /**
+   * Stored user tokens, for re-sealing under a new ENCRYPTION_KEY; each replaced only if it did
+   * not change meanwhile (a reconnect, another replica).
+   */
+  readonly userTokens: SealedColumn = sealedColumnIn((sql, params) => this.db.query(sql, params), {
+    table: 'people',
+    column: 'user_token_enc',
+  });
 
   findBySlackUserId(workspaceId: string, slackUserId: string): Promise<PersonEntity | null> {
     return this.repo.findOneBy({ workspaceId, slackUserId });
   }
 
-  findManyBySlackUserIds(
-    manager: EntityManager,
-    workspaceId: string,
-    slackUserIds: string[],
-  ): Promise<PersonEntity[]> {
-    return manager.findBy(PersonEntity, { workspaceId, slackUserId: In(slackUserIds) });
+  findManyBySlackUserIds(workspaceId: string, slackUserIds: string[]): Promise<PersonEntity[]> {
+    return this.db.findBy(PersonEntity, { workspaceId, slackUserId: In(slackUserIds) });
   }
 
   findById(id: string): Promise<PersonEntity | null> {
@@ -44,12 +44,8 @@ export class PeopleRepository {
   }
 
   /** Active agents and leads, optionally of some teams: who a survey asks. */
-  listAudience(
-    manager: EntityManager,
-    workspaceId: string,
-    teamIds: string[] | null,
-  ): Promise<PersonEntity[]> {
-    return manager.findBy(PersonEntity, {
+  listAudience(workspaceId: string, teamIds: string[] | null): Promise<PersonEntity[]> {
+    return this.db.findBy(PersonEntity, {
       workspaceId,
       active: true,
       role: In(['agent', 'lead']),
@@ -58,12 +54,8 @@ export class PeopleRepository {
   }
 
   /** The team's active agents and leads, locked until the transaction ends (coverage guard). */
-  lockTeamMembers(
-    manager: EntityManager,
-    workspaceId: string,
-    teamId: string,
-  ): Promise<PersonEntity[]> {
-    return manager.find(PersonEntity, {
+  lockTeamMembers(workspaceId: string, teamId: string): Promise<PersonEntity[]> {
+    return this.db.find(PersonEntity, {
       where: { workspaceId, teamId, active: true, role: In(['agent', 'lead']) },
       lock: { mode: 'pessimistic_write' },
     });
@@ -77,7 +69,6 @@ export class PeopleRepository {
   }
 
   async insertMany(
-    manager: EntityManager,
     workspaceId: string,
     people: (PersonFromSlack & { role?: Role })[],
     syncedAt: Date,
@@ -85,7 +76,7 @@ export class PeopleRepository {
     if (people.length === 0) return;
     // Two syncs of one workspace can overlap (the import queued at boot and POST
     // /api/people/sync): a person the other one inserted first is left to it, not a 500.
-    await manager
+    await this.db
       .createQueryBuilder()
       .insert()
       .into(PersonEntity)
@@ -95,12 +86,11 @@ export class PeopleRepository {
   }
 
   async updateFromSlack(
-    manager: EntityManager,
     id: string,
     fields: Partial<PersonFromSlack & { role: Role }>,
     syncedAt: Date,
   ): Promise<void> {
-    await manager.update(PersonEntity, { id }, { ...fields, syncedAt });
+    await this.db.update(PersonEntity, { id }, { ...fields, syncedAt });
   }
 
   async assign(

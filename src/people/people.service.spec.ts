@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 import { TestClock } from '../../test/support/test-clock';
 import { DomainError } from '../common/errors';
 import { TokenCipher } from '../common/token-cipher';
@@ -9,7 +9,10 @@ import { TeamsService } from '../teams/teams.service';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { PeopleRepository } from './people.repository';
-import { fromSlack, isPerson, PeopleService } from './people.service';
+import { JobsService } from '../jobs/jobs.service';
+import { RetryAt } from '../jobs/retry-at';
+import { SlackRateGate } from '../slack/slack-rate-gate';
+import { fromSlack, isPerson, PeopleService, PeopleSyncInterrupted } from './people.service';
 import { PersonEntity } from './person.entity';
 
 const WORKSPACE_ID = 'ws-1';
@@ -109,7 +112,10 @@ describe('PeopleService.syncFromSlack', () => {
     id: WORKSPACE_ID,
     botTokenEnc: 'v1.encrypted',
   });
-  const manager = { marker: 'the transaction manager' } as unknown as EntityManager;
+  /** Transactions open now (the fake TransactionHost counts them). */
+  let open = 0;
+  /** Writes and their reads must happen inside the page's transaction. */
+  const inTransaction = () => expect(open).toBe(1);
 
   let clock: TestClock;
   let stored: PersonEntity[];
@@ -120,7 +126,9 @@ describe('PeopleService.syncFromSlack', () => {
   };
   let workspaces: { get: jest.Mock; botToken: jest.Mock };
   let slack: { listUsersPage: jest.Mock };
-  let dataSource: { transaction: jest.Mock };
+  let txHost: { withTransaction: jest.Mock };
+  let gate: { paced: jest.Mock };
+  let jobs: { send: jest.Mock };
   let service: PeopleService;
 
   beforeEach(() => {
@@ -128,20 +136,41 @@ describe('PeopleService.syncFromSlack', () => {
     clock = new TestClock('2026-11-25T09:00:00Z');
     stored = [];
     people = {
-      findManyBySlackUserIds: jest.fn(
-        async (_manager: EntityManager, _workspaceId: string, ids: string[]) =>
-          stored.filter((p) => ids.includes(p.slackUserId)),
-      ),
-      insertMany: jest.fn().mockResolvedValue(undefined),
-      updateFromSlack: jest.fn().mockResolvedValue(undefined),
+      findManyBySlackUserIds: jest.fn(async (_workspaceId: string, ids: string[]) => {
+        inTransaction();
+        return stored.filter((p) => ids.includes(p.slackUserId));
+      }),
+      insertMany: jest.fn(async () => inTransaction()),
+      updateFromSlack: jest.fn(async () => inTransaction()),
     };
     workspaces = {
       get: jest.fn().mockResolvedValue(workspace),
       botToken: jest.fn().mockReturnValue(BOT_TOKEN),
     };
     slack = { listUsersPage: jest.fn() };
-    dataSource = {
-      transaction: jest.fn((fn: (m: EntityManager) => Promise<unknown>) => fn(manager)),
+    // The pacer as the sync sees it: the call goes at once; a 429 becomes "retry at".
+    gate = {
+      paced: jest.fn(async (_ws: string, _methods: string[], call: () => Promise<unknown>) => {
+        try {
+          return await call();
+        } catch (err) {
+          if (!(err instanceof SlackCallError && err.kind === 'rate_limited')) throw err;
+          const at = new Date(clock.now().getTime() + (err.retryAfterSeconds ?? 1) * 1000);
+          throw new RetryAt(at, 'users.list rate limited');
+        }
+      }),
+    };
+    jobs = { send: jest.fn().mockResolvedValue('job-1') };
+    open = 0;
+    txHost = {
+      withTransaction: jest.fn(async (fn: () => Promise<unknown>) => {
+        open += 1;
+        try {
+          return await fn();
+        } finally {
+          open -= 1;
+        }
+      }),
     };
     service = new PeopleService(
       people as unknown as PeopleRepository,
@@ -150,7 +179,9 @@ describe('PeopleService.syncFromSlack', () => {
       slack as unknown as SlackGateway,
       {} as TokenCipher,
       clock,
-      dataSource as unknown as DataSource,
+      txHost as unknown as TransactionHost<TransactionalAdapterTypeOrm>,
+      gate as unknown as SlackRateGate,
+      jobs as unknown as JobsService,
     );
   });
 
@@ -202,32 +233,32 @@ describe('PeopleService.syncFromSlack', () => {
 
     it('writes each page in its own transaction, looking up only people', async () => {
       await service.syncFromSlack(WORKSPACE_ID);
-      expect(dataSource.transaction).toHaveBeenCalledTimes(2);
+      expect(txHost.withTransaction).toHaveBeenCalledTimes(2);
       expect(people.findManyBySlackUserIds.mock.calls).toEqual([
-        [manager, WORKSPACE_ID, ['U_NEW', 'U_SAME']],
-        [manager, WORKSPACE_ID, ['U_MOVED', 'U_LEFT', 'U_GONE', 'U_NEW2']],
+        [WORKSPACE_ID, ['U_NEW', 'U_SAME']],
+        [WORKSPACE_ID, ['U_MOVED', 'U_LEFT', 'U_GONE', 'U_NEW2']],
       ]);
     });
 
     it('inserts active newcomers only, with the sync time', async () => {
       await service.syncFromSlack(WORKSPACE_ID);
       expect(people.insertMany.mock.calls).toEqual([
-        [manager, WORKSPACE_ID, [fromSlack(newcomer)], clock.now()],
-        [manager, WORKSPACE_ID, [fromSlack(newcomer2)], clock.now()],
+        [WORKSPACE_ID, [fromSlack(newcomer)], clock.now()],
+        [WORKSPACE_ID, [fromSlack(newcomer2)], clock.now()],
       ]);
     });
 
     it('updates only the fields that changed', async () => {
       await service.syncFromSlack(WORKSPACE_ID);
       expect(people.updateFromSlack.mock.calls).toEqual([
-        [manager, 'p-U_MOVED', { tz: 'America/New_York', tzOffset: -18000 }, clock.now()],
-        [manager, 'p-U_LEFT', { active: false }, clock.now()],
+        ['p-U_MOVED', { tz: 'America/New_York', tzOffset: -18000 }, clock.now()],
+        ['p-U_LEFT', { active: false }, clock.now()],
       ]);
     });
 
     it('gives nobody the admin role without an installer', async () => {
       await service.syncFromSlack(WORKSPACE_ID);
-      const inserted = people.insertMany.mock.calls.flatMap((call) => call[2]);
+      const inserted = people.insertMany.mock.calls.flatMap((call) => call[1]);
       expect(inserted).toHaveLength(2);
       expect(inserted.filter((p: { role?: string }) => p.role === 'admin')).toEqual([]);
     });
@@ -235,8 +266,8 @@ describe('PeopleService.syncFromSlack', () => {
     it('inserts the installer with role admin', async () => {
       await service.syncFromSlack(WORKSPACE_ID, { installer: 'U_NEW2' });
       expect(people.insertMany.mock.calls).toEqual([
-        [manager, WORKSPACE_ID, [fromSlack(newcomer)], clock.now()],
-        [manager, WORKSPACE_ID, [{ ...fromSlack(newcomer2), role: 'admin' }], clock.now()],
+        [WORKSPACE_ID, [fromSlack(newcomer)], clock.now()],
+        [WORKSPACE_ID, [{ ...fromSlack(newcomer2), role: 'admin' }], clock.now()],
       ]);
     });
   });
@@ -247,7 +278,6 @@ describe('PeopleService.syncFromSlack', () => {
     slack.listUsersPage.mockResolvedValueOnce(page([installer]));
     await service.syncFromSlack(WORKSPACE_ID, { installer: 'U_INSTALLER' });
     expect(people.updateFromSlack).toHaveBeenCalledWith(
-      manager,
       stored[0].id,
       { role: 'admin' },
       clock.now(),
@@ -261,12 +291,7 @@ describe('PeopleService.syncFromSlack', () => {
       updated: 1,
       deactivated: 0,
     });
-    expect(people.updateFromSlack).toHaveBeenCalledWith(
-      manager,
-      'p-U1',
-      { active: true },
-      clock.now(),
-    );
+    expect(people.updateFromSlack).toHaveBeenCalledWith('p-U1', { active: true }, clock.now());
   });
 
   it('changes nothing on a second run over the same data', async () => {
@@ -282,54 +307,66 @@ describe('PeopleService.syncFromSlack', () => {
       skipped: 0,
     });
     expect(people.updateFromSlack).not.toHaveBeenCalled();
-    expect(people.insertMany.mock.calls.flatMap((call) => call[2])).toEqual([]);
+    expect(people.insertMany.mock.calls.flatMap((call) => call[1])).toEqual([]);
   });
 
-  it('waits out a rate limit, then retries the same cursor', async () => {
+  it('paces every users.list page, and never sleeps out a Retry-After itself', async () => {
     const sleep = jest.spyOn(clock, 'sleep');
-    const started = clock.now().getTime();
     slack.listUsersPage
       .mockResolvedValueOnce(page([slackUser('U1')], 'c2'))
-      .mockRejectedValueOnce(new SlackCallError('users.list', 'rate_limited', undefined, 7))
       .mockResolvedValueOnce(page([slackUser('U2')]));
-
-    await expect(service.syncFromSlack(WORKSPACE_ID)).resolves.toMatchObject({
-      pages: 2,
-      created: 2,
-    });
-    expect(sleep.mock.calls).toEqual([[7000]]);
-    expect(clock.now().getTime() - started).toBe(7000);
-    expect(slack.listUsersPage.mock.calls).toEqual([
-      [BOT_TOKEN, undefined],
-      [BOT_TOKEN, 'c2'],
-      [BOT_TOKEN, 'c2'],
+    await service.syncFromSlack(WORKSPACE_ID);
+    expect(gate.paced.mock.calls.map((c) => c.slice(0, 2))).toEqual([
+      [WORKSPACE_ID, ['users.list']],
+      [WORKSPACE_ID, ['users.list']],
     ]);
+    expect(sleep).not.toHaveBeenCalled();
   });
 
-  it('waits one second when Slack gives no Retry-After', async () => {
+  it('stops at a rate limit, saying which page to resume from and when', async () => {
     const sleep = jest.spyOn(clock, 'sleep');
     slack.listUsersPage
-      .mockRejectedValueOnce(new SlackCallError('users.list', 'rate_limited', undefined))
-      .mockResolvedValueOnce(page([slackUser('U1')]));
-    await service.syncFromSlack(WORKSPACE_ID);
-    expect(sleep.mock.calls).toEqual([[1000]]);
+      .mockResolvedValueOnce(page([slackUser('U1')], 'c2'))
+      .mockRejectedValueOnce(new SlackCallError('users.list', 'rate_limited', undefined, 7));
+    const error = await service.syncFromSlack(WORKSPACE_ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PeopleSyncInterrupted);
+    const stopped = error as PeopleSyncInterrupted;
+    expect(stopped.cursor).toBe('c2');
+    expect(stopped.retry.at.getTime()).toBe(clock.now().getTime() + 7000);
+    expect(stopped.counts).toMatchObject({ pages: 1, created: 1 });
+    expect(people.insertMany).toHaveBeenCalledTimes(1);
+    expect(sleep).not.toHaveBeenCalled();
   });
 
-  it('gives up with slack_unavailable after five rate-limit waits', async () => {
-    const sleep = jest.spyOn(clock, 'sleep');
-    slack.listUsersPage.mockRejectedValue(
-      new SlackCallError('users.list', 'rate_limited', undefined, 3),
-    );
-    const error = await service.syncFromSlack(WORKSPACE_ID).catch((e: unknown) => e);
+  it('resumes from the cursor it is given', async () => {
+    slack.listUsersPage.mockResolvedValueOnce(page([slackUser('U2')]));
+    await expect(service.syncFromSlack(WORKSPACE_ID, { cursor: 'c2' })).resolves.toMatchObject({
+      pages: 1,
+      created: 1,
+    });
+    expect(slack.listUsersPage.mock.calls).toEqual([[BOT_TOKEN, 'c2']]);
+  });
+
+  it('through the API: queues the rest of the import for after Retry-After and answers slack_unavailable', async () => {
+    slack.listUsersPage
+      .mockResolvedValueOnce(page([slackUser('U1')], 'c2'))
+      .mockRejectedValueOnce(new SlackCallError('users.list', 'rate_limited', undefined, 30));
+    const error = await service.syncNow(WORKSPACE_ID).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('slack_unavailable');
-    expect(sleep).toHaveBeenCalledTimes(5);
-    expect(slack.listUsersPage).toHaveBeenCalledTimes(6);
-    expect(dataSource.transaction).not.toHaveBeenCalled();
+    expect((error as DomainError).message).toContain('1 page(s) imported');
+    expect(jobs.send).toHaveBeenCalledWith(
+      'people.sync',
+      { workspaceId: WORKSPACE_ID, makeAdmin: null, cursor: 'c2' },
+      {
+        startAfter: new Date(clock.now().getTime() + 30_000),
+        singletonKey: `people-sync:${WORKSPACE_ID}`,
+      },
+    );
+    expect(txHost.withTransaction).toHaveBeenCalledTimes(1);
   });
 
   it('turns a platform error into slack_unavailable without retrying', async () => {
-    const sleep = jest.spyOn(clock, 'sleep');
     slack.listUsersPage.mockRejectedValueOnce(
       new SlackCallError('users.list', 'platform', 'invalid_auth'),
     );
@@ -337,9 +374,8 @@ describe('PeopleService.syncFromSlack', () => {
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('slack_unavailable');
     expect((error as DomainError).message).toContain('invalid_auth');
-    expect(sleep).not.toHaveBeenCalled();
     expect(slack.listUsersPage).toHaveBeenCalledTimes(1);
-    expect(dataSource.transaction).not.toHaveBeenCalled();
+    expect(txHost.withTransaction).not.toHaveBeenCalled();
   });
 
   it('keeps the pages written before a later page fails', async () => {

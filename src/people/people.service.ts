@@ -1,17 +1,21 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
 import { isKeyProblem } from '../common/key-ring';
 import { resealTokens } from '../common/reseal';
 import { TokenCipher } from '../common/token-cipher';
-import { SlackCallError } from '../slack/slack-call.error';
+import { JobsService } from '../jobs/jobs.service';
+import { RetryAt } from '../jobs/retry-at';
 import { SlackGateway, SlackUser } from '../slack/slack-gateway';
+import { SlackRateGate } from '../slack/slack-rate-gate';
 import { TeamsService } from '../teams/teams.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { PersonEntity, Role } from './person.entity';
 import { PeopleRepository, PersonFromSlack } from './people.repository';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
+import { SLACK_EVENTS, SlackUserConnected } from '../slack/slack.events';
+import { PEOPLE_SYNC_QUEUE, PeopleSyncJobData } from './people.queues';
 
 export interface SyncCounts {
   pages: number;
@@ -22,8 +26,6 @@ export interface SyncCounts {
   skipped: number;
 }
 
-/** How long a sync waits out a users.list rate limit before giving up. */
-const MAX_RATE_LIMIT_WAITS = 5;
 const COMPARED_FIELDS = ['name', 'realName', 'email', 'tz', 'tzOffset', 'active'] as const;
 
 /** Slackbot is a user in users.list but never a person; bots and workflow users neither. */
@@ -43,6 +45,23 @@ export function fromSlack(user: SlackUser): PersonFromSlack {
   };
 }
 
+/** A sync stopped by Slack's rate limit: where to resume, and when. */
+export class PeopleSyncInterrupted extends Error {
+  constructor(
+    readonly retry: RetryAt,
+    readonly cursor: string | undefined,
+    readonly counts: SyncCounts,
+  ) {
+    super(`people sync interrupted: ${retry.message}`);
+    this.name = 'PeopleSyncInterrupted';
+  }
+}
+
+/** What a user token is bound to: its person row and column. */
+export function userTokenRow(personId: string): string {
+  return `people/${personId}/user_token`;
+}
+
 @Injectable()
 export class PeopleService implements OnApplicationBootstrap {
   private readonly logger = new Logger(PeopleService.name);
@@ -54,12 +73,18 @@ export class PeopleService implements OnApplicationBootstrap {
     private readonly slack: SlackGateway,
     private readonly cipher: TokenCipher,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly gate: SlackRateGate,
+    private readonly jobs: JobsService,
   ) {}
 
   /** User tokens sealed under a previous ENCRYPTION_KEY (or the first format) are sealed again. */
   async onApplicationBootstrap(): Promise<void> {
-    const { resealed, unreadable } = await resealTokens(this.cipher, this.people);
+    const { resealed, unreadable } = await resealTokens(
+      this.cipher,
+      this.people.userTokens,
+      userTokenRow,
+    );
     if (resealed > 0) this.logger.log({ msg: 'user tokens sealed under ENCRYPTION_KEY', resealed });
     if (unreadable > 0) {
       this.logger.error({
@@ -70,12 +95,37 @@ export class PeopleService implements OnApplicationBootstrap {
   }
 
   /**
-   * Imports the workspace's members page by page. Each page is written in one transaction;
-   * a re-run touches only rows whose Slack data changed, so it is idempotent.
+   * POST /api/people/sync. When Slack rate-limits users.list part-way, the rest of the import
+   * is queued (the people.sync job, from the page it stopped at, after Retry-After) and the
+   * request says so, instead of holding the request open for Retry-After.
+   */
+  async syncNow(workspaceId: string): Promise<SyncCounts> {
+    try {
+      return await this.syncFromSlack(workspaceId);
+    } catch (err) {
+      if (!(err instanceof PeopleSyncInterrupted)) throw err;
+      await this.jobs.send<PeopleSyncJobData>(
+        PEOPLE_SYNC_QUEUE,
+        { workspaceId, makeAdmin: null, cursor: err.cursor },
+        { startAfter: err.retry.at, singletonKey: `people-sync:${workspaceId}` },
+      );
+      throw new DomainError(
+        'slack_unavailable',
+        `Slack is rate-limiting users.list: ${err.counts.pages} page(s) imported; the rest is ` +
+          `imported by itself from ${err.retry.at.toISOString()}`,
+      );
+    }
+  }
+
+  /**
+   * Imports the workspace's members page by page, from `cursor` (a sync resumed after a rate
+   * limit) or the first page. Each page is written in one transaction; a re-run touches only
+   * rows whose Slack data changed, so it is idempotent. Each page is paced (users.list is
+   * Tier 2); a 429 stops the sync with PeopleSyncInterrupted, which says where to resume.
    */
   async syncFromSlack(
     workspaceId: string,
-    options: { installer?: string | null } = {},
+    options: { installer?: string | null; cursor?: string } = {},
   ): Promise<SyncCounts> {
     const workspace = await this.workspaces.get(workspaceId);
     const botToken = this.workspaces.botToken(workspace);
@@ -93,9 +143,9 @@ export class PeopleService implements OnApplicationBootstrap {
       deactivated: 0,
       skipped: 0,
     };
-    let cursor: string | undefined;
+    let cursor: string | undefined = options.cursor;
     do {
-      const page = await this.fetchPage(botToken, cursor);
+      const page = await this.fetchPage(workspaceId, botToken, cursor, counts);
       counts.pages += 1;
       await this.applyPage(workspaceId, page.members, counts, options.installer ?? null);
       cursor = page.response_metadata?.next_cursor || undefined;
@@ -104,24 +154,19 @@ export class PeopleService implements OnApplicationBootstrap {
     return counts;
   }
 
-  private async fetchPage(botToken: string, cursor: string | undefined) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.slack.listUsersPage(botToken, cursor);
-      } catch (err) {
-        if (
-          err instanceof SlackCallError &&
-          err.kind === 'rate_limited' &&
-          attempt < MAX_RATE_LIMIT_WAITS
-        ) {
-          await this.clock.sleep((err.retryAfterSeconds ?? 1) * 1000);
-          continue;
-        }
-        throw new DomainError(
-          'slack_unavailable',
-          `People sync stopped: ${(err as Error).message}`,
-        );
-      }
+  private async fetchPage(
+    workspaceId: string,
+    botToken: string,
+    cursor: string | undefined,
+    counts: SyncCounts,
+  ) {
+    try {
+      return await this.gate.paced(workspaceId, ['users.list'], () =>
+        this.slack.listUsersPage(botToken, cursor),
+      );
+    } catch (err) {
+      if (err instanceof RetryAt) throw new PeopleSyncInterrupted(err, cursor, counts);
+      throw new DomainError('slack_unavailable', `People sync stopped: ${(err as Error).message}`);
     }
   }
 
@@ -137,11 +182,10 @@ export class PeopleService implements OnApplicationBootstrap {
       return false;
     });
     const now = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
+    await this.txHost.withTransaction(async () => {
       const existing = new Map(
         (
           await this.people.findManyBySlackUserIds(
-            manager,
             workspaceId,
             candidates.map((m) => m.id),
           )
@@ -167,7 +211,6 @@ export class PeopleService implements OnApplicationBootstrap {
           continue;
         }
         await this.people.updateFromSlack(
-          manager,
           current.id,
           {
             ...Object.fromEntries(changed.map((f) => [f, incoming[f]])),
@@ -179,9 +222,21 @@ export class PeopleService implements OnApplicationBootstrap {
         else if (changed.length === 0) counts.unchanged += 1;
         else counts.updated += 1;
       }
-      await this.people.insertMany(manager, workspaceId, toInsert, now);
+      await this.people.insertMany(workspaceId, toInsert, now);
       counts.created += toInsert.length;
     });
+  }
+
+  /**
+   * Queues the import of a workspace's people (one waiting per workspace), in the caller's
+   * transaction: an installation and its import are recorded together.
+   */
+  async queueSync(workspaceId: string, makeAdmin: string | null): Promise<void> {
+    await this.jobs.send<PeopleSyncJobData>(
+      PEOPLE_SYNC_QUEUE,
+      { workspaceId, makeAdmin },
+      { singletonKey: `people-sync:${workspaceId}` },
+    );
   }
 
   /** HR and admins list everyone; a lead lists their own team. */
@@ -220,10 +275,18 @@ export class PeopleService implements OnApplicationBootstrap {
     scopes: string | null,
   ): Promise<PersonEntity> {
     const person = await this.ensurePerson(workspaceId, slackUserId);
-    await this.people.saveUserToken(person, {
-      userTokenEnc: this.cipher.encrypt(token),
-      userScopes: scopes,
-      connectedAt: this.clock.now(),
+    // The token and the event in one transaction: subscribers (a focus block already running
+    // starts syncing) hear of the connection exactly when it is stored.
+    await this.txHost.withTransaction(async () => {
+      await this.people.saveUserToken(person, {
+        userTokenEnc: this.cipher.encrypt(token, userTokenRow(person.id)),
+        userScopes: scopes,
+        connectedAt: this.clock.now(),
+      });
+      await this.jobs.emit<SlackUserConnected>(SLACK_EVENTS.userConnected, {
+        workspaceId,
+        personId: person.id,
+      });
     });
     return this.get(workspaceId, slackUserId);
   }
@@ -235,8 +298,8 @@ export class PeopleService implements OnApplicationBootstrap {
     const botToken = this.workspaces.botToken(await this.workspaces.get(workspaceId));
     if (!botToken) throw notFound(`Person ${slackUserId}`);
     const user = await this.slack.userInfo(botToken, slackUserId);
-    await this.dataSource.transaction((manager) =>
-      this.people.insertMany(manager, workspaceId, [fromSlack(user)], this.clock.now()),
+    await this.txHost.withTransaction(() =>
+      this.people.insertMany(workspaceId, [fromSlack(user)], this.clock.now()),
     );
     return this.get(workspaceId, slackUserId);
   }
@@ -247,35 +310,27 @@ export class PeopleService implements OnApplicationBootstrap {
     return person;
   }
 
-  lockTeamMembers(
-    manager: EntityManager,
-    workspaceId: string,
-    teamId: string,
-  ): Promise<PersonEntity[]> {
-    return this.people.lockTeamMembers(manager, workspaceId, teamId);
+  lockTeamMembers(workspaceId: string, teamId: string): Promise<PersonEntity[]> {
+    return this.people.lockTeamMembers(workspaceId, teamId);
   }
 
   listWorkspace(workspaceId: string): Promise<PersonEntity[]> {
     return this.people.list(workspaceId);
   }
 
-  audience(
-    manager: EntityManager,
-    workspaceId: string,
-    teamIds: string[] | null,
-  ): Promise<PersonEntity[]> {
-    return this.people.listAudience(manager, workspaceId, teamIds);
+  audience(workspaceId: string, teamIds: string[] | null): Promise<PersonEntity[]> {
+    return this.people.listAudience(workspaceId, teamIds);
   }
 
   /** The agent's own token; undefined when none, or when the key ring cannot open it (reconnect). */
   userToken(person: PersonEntity): string | undefined {
     if (!person.userTokenEnc) return undefined;
     try {
-      return this.cipher.decrypt(person.userTokenEnc);
+      return this.cipher.decrypt(person.userTokenEnc, userTokenRow(person.id));
     } catch (err) {
       if (!isKeyProblem(err)) throw err;
       this.logger.warn({
-        msg: 'user token unreadable with ENCRYPTION_KEY: the agent must connect Slack again',
+        msg: 'user token unreadable with ENCRYPTION_KEY (or not sealed for this person): the agent must connect Slack again',
         personId: person.id,
       });
       return undefined;

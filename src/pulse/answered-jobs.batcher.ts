@@ -6,16 +6,16 @@
 import { Injectable } from '@nestjs/common';
 import { Coalescer } from '../common/coalescer';
 import { JobsService } from '../jobs/jobs.service';
-import { PULSE_QUEUES, RoundPersonJob } from './pulse.queues';
+import { PULSE_QUEUES, RoundPersonJobData } from './pulse.queues';
 
 @Injectable()
 export class AnsweredJobsBatcher {
-  private readonly batches: Coalescer<RoundPersonJob, void>;
+  private readonly batches: Coalescer<RoundPersonJobData, void>;
 
   constructor(private readonly jobs: JobsService) {
-    this.batches = new Coalescer<RoundPersonJob, void>(
+    this.batches = new Coalescer<RoundPersonJobData, void>(
       async (batch) => {
-        await this.jobs.sendMany<RoundPersonJob>(
+        await this.jobs.sendMany<RoundPersonJobData>(
           PULSE_QUEUES.answered,
           batch.map((data) => ({ data })),
         );
@@ -26,7 +26,7 @@ export class AnsweredJobsBatcher {
   }
 
   /** Resolves once the job is in the queue; rejects if storing its batch failed. */
-  enqueue(job: RoundPersonJob): Promise<void> {
+  enqueue(job: RoundPersonJobData): Promise<void> {
     return this.batches.submit(job);
   }
 }

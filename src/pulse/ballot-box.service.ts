@@ -9,18 +9,19 @@
  */
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
 import { KeyRing } from '../common/key-ring';
 import { resealColumn } from '../common/reseal';
+import { effectiveK } from './effective-k';
 import { RoundEntity } from './entities/round.entity';
 import { ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
 import { BallotContent, decodeBallot } from './sealing/ballot-codec';
 import { newRoundKey, openBallot, rewrapRoundKey, unwrapRoundKey } from './sealing/ballot-seal';
 import { MERGED_TEAM_ID, mergedTeams, mergeUnpublishable } from './sealing/publishable-groups';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 /** Fisher–Yates with a cryptographic RNG: the written order says nothing of the arrival order. */
 export function cryptoShuffle<T>(items: T[]): T[] {
@@ -38,9 +39,9 @@ export class BallotBoxService implements OnApplicationBootstrap {
 
   constructor(
     private readonly ring: KeyRing,
-    private readonly rounds: RoundsRepository,
-    private readonly responses: ResponsesRepository,
-    private readonly dataSource: DataSource,
+    private readonly roundsRepository: RoundsRepository,
+    private readonly responsesRepository: ResponsesRepository,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,8 +50,8 @@ export class BallotBoxService implements OnApplicationBootstrap {
   }
 
   /** A new round's key, stored wrapped in the opening transaction. */
-  async keyNewRound(m: EntityManager, roundId: string): Promise<void> {
-    await this.rounds.setBallotKey(m, roundId, newRoundKey(this.ring, roundId).wrapped);
+  async keyNewRound(roundId: string): Promise<void> {
+    await this.roundsRepository.setBallotKey(roundId, newRoundKey(this.ring, roundId).wrapped);
   }
 
   /**
@@ -58,13 +59,12 @@ export class BallotBoxService implements OnApplicationBootstrap {
    * transaction `m`. `wrappedKey` is the key markClosed took off the round.
    */
   async openAtClose(
-    m: EntityManager,
     round: RoundEntity,
     wrappedKey: string | null,
     k: number,
   ): Promise<{ responses: number; invalid: number }> {
-    const ballots = await this.responses.ballotsOf(m, round.id);
-    const opened: BallotContent[] = await this.responses.takeUnsealed(m, round.id);
+    const ballots = await this.responsesRepository.ballotsOf(round.id);
+    const opened: BallotContent[] = await this.responsesRepository.takeUnsealed(round.id);
     let invalid = 0;
     if (ballots.length > 0) {
       if (!wrappedKey) throw keyUnavailable(round.id, 'it has ballots but no key');
@@ -85,18 +85,17 @@ export class BallotBoxService implements OnApplicationBootstrap {
         }
       }
       key.fill(0);
-      await this.responses.deleteBallots(m, round.id);
+      await this.responsesRepository.deleteBallots(round.id);
     }
     const publishable = mergeUnpublishable(opened, k);
-    await this.responses.writeOpened(
-      m,
+    await this.responsesRepository.writeOpened(
       round.id,
       cryptoShuffle(publishable.responses),
       publishable.merged,
     );
-    await this.rounds.markMergedAtRest(m, round.id);
+    await this.roundsRepository.markMergedAtRest(round.id);
     if (invalid > 0) {
-      await this.rounds.recordInvalidBallots(m, round.id, invalid);
+      await this.roundsRepository.recordInvalidBallots(round.id, invalid);
       // A count only: what an invalid ballot held is never read.
       this.logger.warn({ msg: 'invalid ballots at close', roundId: round.id, invalid });
     }
@@ -119,16 +118,18 @@ export class BallotBoxService implements OnApplicationBootstrap {
    */
   async mergeEarlierRounds(): Promise<void> {
     let merged = 0;
-    for (const { id, k } of await this.rounds.closedUnmerged(this.defaultK)) {
-      await this.dataSource.transaction(async (m) => {
-        if (!(await this.rounds.lockUnmerged(m, id))) return;
-        const sizes = await this.responses.groupSizesIn(m, id);
+    for (const unmerged of await this.roundsRepository.closedUnmerged(this.defaultK)) {
+      const { id } = unmerged;
+      const k = effectiveK(unmerged, unmerged);
+      await this.txHost.withTransaction(async () => {
+        if (!(await this.roundsRepository.lockUnmerged(id))) return;
+        const sizes = await this.responsesRepository.groupSizesIn(id);
         const suppressed = mergedTeams(sizes, k);
         if (suppressed.length > 0) {
-          await this.responses.mergeStored(m, id, suppressed, MERGED_TEAM_ID);
+          await this.responsesRepository.mergeStored(id, suppressed, MERGED_TEAM_ID);
           merged += 1;
         }
-        await this.rounds.markMergedAtRest(m, id);
+        await this.roundsRepository.markMergedAtRest(id);
       });
     }
     if (merged > 0) this.logger.log({ msg: 'earlier closed rounds merged at rest', merged });
@@ -136,7 +137,7 @@ export class BallotBoxService implements OnApplicationBootstrap {
 
   private async rewrapKeys(): Promise<void> {
     const { resealed: rewrapped, unreadable } = await resealColumn(
-      this.rounds,
+      this.roundsRepository.ballotKeys,
       (wrapped) => this.ring.isCurrent(wrapped),
       (id, wrapped) => rewrapRoundKey(this.ring, id, wrapped),
     );

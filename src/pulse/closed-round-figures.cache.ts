@@ -8,8 +8,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { RoundEntity } from './entities/round.entity';
-import type { Counts } from './results/pulse-statistics';
-import type { Comment } from './results/round-results';
+import type { Counts } from './result-building/pulse-statistics';
+import type { Comment } from './result-building/round-results';
 import { ResponsesRepository, TallyRow } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
 import { Participation, participationOf } from './rounds.service';
@@ -43,8 +43,8 @@ export class ClosedRoundFiguresCache {
   private rows = 0;
 
   constructor(
-    private readonly responses: ResponsesRepository,
-    private readonly rounds: RoundsRepository,
+    private readonly responsesRepository: ResponsesRepository,
+    private readonly roundsRepository: RoundsRepository,
   ) {}
 
   /** The figures of closed rounds by round id; rounds not in memory are read in one batch. */
@@ -91,11 +91,11 @@ export class ClosedRoundFiguresCache {
     roundIds: string[],
   ): Promise<Map<string, { figures: ClosedRoundFigures; rows: number }>> {
     const [tallies, sizes, comments, participation, merged] = await Promise.all([
-      this.responses.tallies(roundIds),
-      this.responses.groupSizes(roundIds),
-      this.responses.comments(roundIds),
-      this.rounds.participation(roundIds),
-      this.responses.mergedTeams(roundIds),
+      this.responsesRepository.tallies(roundIds),
+      this.responsesRepository.groupSizes(roundIds),
+      this.responsesRepository.comments(roundIds),
+      this.roundsRepository.participation(roundIds),
+      this.responsesRepository.mergedTeams(roundIds),
     ]);
     const out = new Map<string, { figures: ClosedRoundFigures; rows: number }>();
     for (const id of roundIds) {

@@ -23,7 +23,13 @@ import { ResponsesRepository } from './responses.repository';
 import { ResponsesService } from './responses.service';
 import { ResultsService } from './results.service';
 import { RoundsRepository } from './rounds.repository';
+import { RoundClosingService } from './round-closing.service';
+import { RoundDeliveryService } from './round-delivery.service';
+import { RoundOpeningService } from './round-opening.service';
+import { RoundRemindersService } from './round-reminders.service';
+import { RoundSchedulerService } from './round-scheduler.service';
 import { RoundsService } from './rounds.service';
+import { RoundMessenger } from './slack/round-messenger';
 import { PulseNotifier } from './slack/pulse.notifier';
 import { PulseSlackListener } from './slack/pulse.slack-listener';
 import { SurveysRepository } from './surveys.repository';
@@ -50,6 +56,12 @@ import { SurveysService } from './surveys.service';
     AnsweredJobsBatcher,
     SurveysService,
     RoundsService,
+    RoundOpeningService,
+    RoundSchedulerService,
+    RoundDeliveryService,
+    RoundRemindersService,
+    RoundClosingService,
+    RoundMessenger,
     ResponsesService,
     ResultsService,
     PulseService,

@@ -15,11 +15,13 @@ export const PULSE_QUEUES = {
   scheduleTick: 'pulse.schedule-tick',
 } as const;
 
-export interface RoundPersonJob {
+/** A job about one person's invitation to one round. */
+export interface RoundPersonJobData {
   roundId: string;
   personId: string;
 }
 
-export interface RoundJob {
+/** A job about one round. */
+export interface RoundJobData {
   roundId: string;
 }

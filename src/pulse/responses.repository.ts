@@ -2,19 +2,19 @@
  * Response content. While a round is open, content exists only as sealed ballots (`ballots`:
  * random id, round, ciphertext), written in the same transaction as the participation claim but
  * by a statement of its own, so no statement ever carries a Slack id beside a ballot, and none
- * carries a plaintext answer. At close the ballots are opened (RoundsService), and what this
+ * carries a plaintext answer. At close the ballots are opened (RoundClosingService), and what this
  * repository writes then — `responses`, `answers` with fresh random ids in random order, the
  * tallies and group sizes — carries only the round and a publishable team. No read here touches
  * participation, and nothing returned names what was written by whom.
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Coalescer } from '../common/coalescer';
 import { sqlState } from '../database/sql-state';
-import { TEXT_ANSWERED_KEY } from './results/pulse-statistics';
+import { TEXT_ANSWERED_KEY } from './result-building/pulse-statistics';
 import type { BallotContent } from './sealing/ballot-codec';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export interface AnswerInput {
   questionId: string;
@@ -82,7 +82,12 @@ export interface GroupSizeRow {
 
 @Injectable()
 export class ResponsesRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   /**
    * The whole write of an answer, in one transaction of two statements. The claim: the person
@@ -113,7 +118,7 @@ export class ResponsesRepository {
   private recordBatch(
     batch: BallotToCast[],
   ): Promise<{ claim: ResponseClaim; personId: string | null }[]> {
-    return this.dataSource.transaction(async (m) => {
+    return this.txHost.withTransaction(async () => {
       const rows: {
         idx: string;
         person_id: string | null;
@@ -121,7 +126,7 @@ export class ResponsesRepository {
         open: boolean;
         claimed: boolean;
         invited: boolean;
-      }[] = await m.query(
+      }[] = await this.db.query(
         `WITH input AS MATERIALIZED (
            SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[])
              WITH ORDINALITY AS t(workspace_id, slack_user_id, round_id, idx)
@@ -162,7 +167,7 @@ export class ResponsesRepository {
         })
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       if (ballots.length > 0) {
-        await m.query(
+        await this.db.query(
           `INSERT INTO ballots (id, round_id, sealed)
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bytea[])`,
           [ballots.map((b) => b.id), ballots.map((b) => b.roundId), ballots.map((b) => b.sealed)],
@@ -184,26 +189,26 @@ export class ResponsesRepository {
   }
 
   /** A closing round's sealed ballots (in the closing transaction). */
-  async ballotsOf(m: EntityManager, roundId: string): Promise<{ id: string; sealed: Buffer }[]> {
-    return m.query(`SELECT id, sealed FROM ballots WHERE round_id = $1`, [roundId]);
+  async ballotsOf(roundId: string): Promise<{ id: string; sealed: Buffer }[]> {
+    return this.db.query(`SELECT id, sealed FROM ballots WHERE round_id = $1`, [roundId]);
   }
 
-  async deleteBallots(m: EntityManager, roundId: string): Promise<void> {
-    await m.query(`DELETE FROM ballots WHERE round_id = $1`, [roundId]);
+  async deleteBallots(roundId: string): Promise<void> {
+    await this.db.query(`DELETE FROM ballots WHERE round_id = $1`, [roundId]);
   }
 
   /**
    * Responses written in plaintext by the release before sealed ballots, for a round still open
    * when it was upgraded: read and deleted, so the close writes them again like opened ballots.
    */
-  async takeUnsealed(m: EntityManager, roundId: string): Promise<BallotContent[]> {
+  async takeUnsealed(roundId: string): Promise<BallotContent[]> {
     const rows: {
       response_id: string;
       team_id: string | null;
       question_id: string | null;
       value: string | null;
       comment: string | null;
-    }[] = await m.query(
+    }[] = await this.db.query(
       `SELECT r.id AS response_id, r.team_id, a.question_id, a.value, a.comment
          FROM responses r LEFT JOIN answers a ON a.response_id = r.id
         WHERE r.round_id = $1`,
@@ -225,7 +230,7 @@ export class ResponsesRepository {
         });
       }
     }
-    await m.query(`DELETE FROM responses WHERE round_id = $1`, [roundId]);
+    await this.db.query(`DELETE FROM responses WHERE round_id = $1`, [roundId]);
     return [...byResponse.values()];
   }
 
@@ -234,20 +239,19 @@ export class ResponsesRepository {
    * fresh random id with its publishable team; then the round's aggregates, computed once.
    */
   async writeOpened(
-    m: EntityManager,
     roundId: string,
     responses: BallotContent[],
     mergedTeams: (string | null)[],
   ): Promise<void> {
     if (mergedTeams.length > 0) {
-      await m.query(
+      await this.db.query(
         `INSERT INTO round_merged_teams (round_id, team_id) SELECT $1, unnest($2::uuid[])`,
         [roundId, mergedTeams],
       );
     }
     for (let i = 0; i < responses.length; i += OPENED_CHUNK) {
       const part = responses.slice(i, i + OPENED_CHUNK).map((r) => ({ id: randomUUID(), ...r }));
-      await m.query(
+      await this.db.query(
         `INSERT INTO responses (id, round_id, team_id)
          SELECT id, $1, team_id FROM unnest($2::uuid[], $3::uuid[]) AS t(id, team_id)`,
         [roundId, part.map((r) => r.id), part.map((r) => r.teamId)],
@@ -256,7 +260,7 @@ export class ResponsesRepository {
         r.answers.map((a) => ({ ...a, responseId: r.id, teamId: r.teamId })),
       );
       if (answers.length === 0) continue;
-      await m.query(
+      await this.db.query(
         `INSERT INTO answers (response_id, round_id, team_id, question_id, value, comment)
          SELECT response_id, $1, team_id, question_id, value, comment
            FROM unnest($2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::text[])
@@ -271,7 +275,7 @@ export class ResponsesRepository {
         ],
       );
     }
-    await this.tally(m, roundId);
+    await this.tally(roundId);
   }
 
   /**
@@ -280,7 +284,6 @@ export class ResponsesRepository {
    * they replace stay as dead tuples until VACUUM: docs/anonymity.md.)
    */
   async mergeStored(
-    m: EntityManager,
     roundId: string,
     merged: (string | null)[],
     mergedTeamId: string,
@@ -288,29 +291,29 @@ export class ResponsesRepository {
     const teams = merged.filter((t): t is string => t !== null);
     const noTeam = merged.includes(null);
     for (const table of ['responses', 'answers']) {
-      await m.query(
+      await this.db.query(
         `UPDATE ${table} SET team_id = $4
           WHERE round_id = $1 AND (team_id = ANY($2::uuid[]) OR ($3 AND team_id IS NULL))`,
         [roundId, teams, noTeam, mergedTeamId],
       );
     }
-    await m.query(
+    await this.db.query(
       `INSERT INTO round_merged_teams (round_id, team_id) SELECT $1, unnest($2::uuid[])`,
       [roundId, merged],
     );
-    await m.query(`DELETE FROM round_tallies WHERE round_id = $1`, [roundId]);
-    await m.query(`DELETE FROM round_group_sizes WHERE round_id = $1`, [roundId]);
-    await this.tally(m, roundId);
+    await this.db.query(`DELETE FROM round_tallies WHERE round_id = $1`, [roundId]);
+    await this.db.query(`DELETE FROM round_group_sizes WHERE round_id = $1`, [roundId]);
+    await this.tally(roundId);
   }
 
   /** Computes the round's aggregates once, at close. */
-  private async tally(manager: EntityManager, roundId: string): Promise<void> {
-    await manager.query(
+  private async tally(roundId: string): Promise<void> {
+    await this.db.query(
       `INSERT INTO round_group_sizes (round_id, team_id, respondents)
        SELECT round_id, team_id, count(*) FROM responses WHERE round_id = $1 GROUP BY round_id, team_id`,
       [roundId],
     );
-    await manager.query(
+    await this.db.query(
       `INSERT INTO round_tallies (round_id, team_id, question_id, value, n)
        SELECT round_id, team_id, question_id, COALESCE(value, $2), count(*)
          FROM answers WHERE round_id = $1
@@ -327,7 +330,7 @@ export class ResponsesRepository {
       question_id: string;
       value: string;
       n: number;
-    }[] = await this.dataSource.query(
+    }[] = await this.db.query(
       `SELECT round_id, team_id, question_id, value, n FROM round_tallies WHERE round_id = ANY($1::uuid[])`,
       [roundIds],
     );
@@ -343,7 +346,7 @@ export class ResponsesRepository {
   /** Teams each round stored merged at close (null: "no team"). */
   async mergedTeams(roundIds: string[]): Promise<{ roundId: string; teamId: string | null }[]> {
     if (roundIds.length === 0) return [];
-    const rows: { round_id: string; team_id: string | null }[] = await this.dataSource.query(
+    const rows: { round_id: string; team_id: string | null }[] = await this.db.query(
       `SELECT round_id, team_id FROM round_merged_teams WHERE round_id = ANY($1::uuid[])`,
       [roundIds],
     );
@@ -351,11 +354,8 @@ export class ResponsesRepository {
   }
 
   /** One round's group sizes, read in a transaction (`m`). */
-  async groupSizesIn(
-    m: EntityManager,
-    roundId: string,
-  ): Promise<{ teamId: string | null; respondents: number }[]> {
-    const rows: { team_id: string | null; respondents: number }[] = await m.query(
+  async groupSizesIn(roundId: string): Promise<{ teamId: string | null; respondents: number }[]> {
+    const rows: { team_id: string | null; respondents: number }[] = await this.db.query(
       `SELECT team_id, respondents FROM round_group_sizes WHERE round_id = $1`,
       [roundId],
     );
@@ -365,7 +365,7 @@ export class ResponsesRepository {
   async groupSizes(roundIds: string[]): Promise<GroupSizeRow[]> {
     if (roundIds.length === 0) return [];
     const rows: { round_id: string; team_id: string | null; respondents: number }[] =
-      await this.dataSource.query(
+      await this.db.query(
         `SELECT round_id, team_id, respondents FROM round_group_sizes WHERE round_id = ANY($1::uuid[])`,
         [roundIds],
       );
@@ -386,7 +386,7 @@ export class ResponsesRepository {
       team_id: string | null;
       question_id: string;
       comment: string;
-    }[] = await this.dataSource.query(
+    }[] = await this.db.query(
       `SELECT round_id, team_id, question_id, comment FROM answers
           WHERE round_id = ANY($1::uuid[]) AND comment IS NOT NULL`,
       [roundIds],

@@ -10,10 +10,11 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
 import { KeyRing } from '../common/key-ring';
 import { WorkspacesService } from '../workspaces/workspaces.service';
+import { effectiveK } from './effective-k';
 import { RoundEntity } from './entities/round.entity';
 import { AnsweredJobsBatcher } from './answered-jobs.batcher';
 import type { QuestionDef } from './pulse.types';
-import { possibleValues } from './results/pulse-statistics';
+import { possibleValues } from './result-building/pulse-statistics';
 import { AnswerInput, ResponsesRepository } from './responses.repository';
 import { RoundsRepository } from './rounds.repository';
 import { COMMENT_MAX_CHARS, encodeBallot } from './sealing/ballot-codec';
@@ -61,9 +62,9 @@ export class ResponsesService {
   private readonly answerable = new Map<string, { round: AnswerableRound; until: number }>();
 
   constructor(
-    private readonly rounds: RoundsRepository,
-    private readonly responses: ResponsesRepository,
-    private readonly workspaces: WorkspacesService,
+    private readonly roundsRepository: RoundsRepository,
+    private readonly responsesRepository: ResponsesRepository,
+    private readonly workspacesService: WorkspacesService,
     private readonly answeredJobs: AnsweredJobsBatcher,
     private readonly clock: Clock,
     private readonly ring: KeyRing,
@@ -75,9 +76,13 @@ export class ResponsesService {
     slackUserId: string,
     roundId: string,
   ): Promise<InvitationView | null> {
-    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    const workspace = await this.workspacesService.findBySlackTeamId(slackTeamId);
     if (!workspace) return null;
-    const found = await this.rounds.findInvitationBySlackUser(workspace.id, slackUserId, roundId);
+    const found = await this.roundsRepository.findInvitationBySlackUser(
+      workspace.id,
+      slackUserId,
+      roundId,
+    );
     if (!found) return null;
     const { round } = found;
     return {
@@ -85,7 +90,7 @@ export class ResponsesService {
       personId: found.personId,
       teamId: found.teamId,
       title: found.surveyTitle,
-      k: Math.max(round.k, this.workspaces.settingsOf(workspace).anonymityThreshold),
+      k: effectiveK(round, this.workspacesService.settingsOf(workspace)),
       responded: found.responded,
       open: round.status === 'open' && round.closesAt > this.clock.now(),
     };
@@ -97,21 +102,21 @@ export class ResponsesService {
    * is decided by the write itself (`claimAndRecord`), never by this copy.
    */
   async roundToAnswer(slackTeamId: string, roundId: string): Promise<AnswerableRound | null> {
-    const workspace = await this.workspaces.findBySlackTeamId(slackTeamId);
+    const workspace = await this.workspacesService.findBySlackTeamId(slackTeamId);
     if (!workspace) return null;
     const now = this.clock.now().getTime();
     const cached = this.answerable.get(roundId);
     if (cached && cached.until > now && cached.round.workspaceId === workspace.id) {
       return cached.round;
     }
-    const found = await this.rounds.findWithSurveyTitle(workspace.id, roundId);
+    const found = await this.roundsRepository.findWithSurveyTitle(workspace.id, roundId);
     if (!found) return null;
     const closed = found.round.status === 'closed';
     // A round opened before sealed ballots gets its key on its first answer.
     const wrapped = closed
       ? null
       : (found.ballotKey ??
-        (await this.rounds.ensureBallotKey(
+        (await this.roundsRepository.ensureBallotKey(
           found.round.id,
           () => newRoundKey(this.ring, found.round.id).wrapped,
         )));
@@ -129,18 +134,6 @@ export class ResponsesService {
     return answerable;
   }
 
-  /** Looks the round up, then records the answer (the HTTP-free path of the tests). */
-  async submit(input: {
-    slackTeamId: string;
-    slackUserId: string;
-    roundId: string;
-    answers: { questionId: string; value: string }[];
-  }): Promise<SubmitOutcome> {
-    const round = await this.roundToAnswer(input.slackTeamId, input.roundId);
-    if (!round) return { status: 'not_invited' };
-    return this.answer(round, input.slackUserId, input.answers);
-  }
-
   /**
    * Records the answer of the person with this Slack user id, once, if they were invited and
    * the round is open: one statement to the database, then the job that updates their DM.
@@ -155,7 +148,7 @@ export class ResponsesService {
     }
     const answers = validateAnswers(round.questions, given);
     const key = round.ballotKey;
-    const { claim, personId } = await this.responses.claimAndCast({
+    const { claim, personId } = await this.responsesRepository.claimAndCast({
       workspaceId: round.workspaceId,
       slackUserId,
       roundId: round.id,

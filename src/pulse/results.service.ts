@@ -10,19 +10,22 @@ import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/errors';
-import { TeamsService } from '../teams/teams.service';
+import { SlackRateGate } from '../slack/slack-rate-gate';
+import { FORMER_TEAM_LABEL, NO_TEAM_LABEL, TeamsService } from '../teams/teams.service';
+import { effectiveK } from './effective-k';
 import { RoundEntity } from './entities/round.entity';
-import { PULSE_QUEUES, RoundJob } from './pulse.queues';
+import { RoundJobData } from './pulse.queues';
 import { ClosedRoundFigures, ClosedRoundFiguresCache } from './closed-round-figures.cache';
 import {
   buildRoundResults,
   RoundResults,
   RoundResultsInput,
   shuffle,
-} from './results/round-results';
+} from './result-building/round-results';
 import { Participation, RoundsService } from './rounds.service';
 import { MERGED_TEAM_ID } from './sealing/publishable-groups';
 import { PulseNotifier } from './slack/pulse.notifier';
+import { RoundMessenger } from './slack/round-messenger';
 import { SurveysService } from './surveys.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 
@@ -37,8 +40,8 @@ function groupLabel(
   names: Map<string, string>,
 ): { key: string; name: string } {
   if (teamId === MERGED_TEAM_ID) return { key: MERGED_GROUP_KEY, name: MERGED_GROUP_NAME };
-  if (!teamId) return { key: NO_TEAM_KEY, name: 'No team' };
-  return { key: teamId, name: names.get(teamId) ?? 'Former team' };
+  if (!teamId) return { key: NO_TEAM_KEY, name: NO_TEAM_LABEL };
+  return { key: teamId, name: names.get(teamId) ?? FORMER_TEAM_LABEL };
 }
 /** Built results kept (per round, view, k and team names): a year of weekly rounds, both views, twice over. */
 const BUILT_RESULTS_KEPT = 256;
@@ -86,13 +89,15 @@ export class ResultsService {
   private trendsBytes = 0;
 
   constructor(
-    private readonly rounds: RoundsService,
-    private readonly surveys: SurveysService,
+    private readonly roundsService: RoundsService,
+    private readonly surveysService: SurveysService,
     private readonly figures: ClosedRoundFiguresCache,
-    private readonly teams: TeamsService,
+    private readonly teamsService: TeamsService,
+    private readonly messenger: RoundMessenger,
     private readonly notifier: PulseNotifier,
-    private readonly workspaces: WorkspacesService,
+    private readonly workspacesService: WorkspacesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly gate: SlackRateGate,
   ) {}
 
   async roundResults(
@@ -100,7 +105,7 @@ export class ResultsService {
     roundId: string,
     groupBy: GroupBy,
   ): Promise<PublishedRound> {
-    const round = await this.rounds.get(principal.workspaceId, roundId);
+    const round = await this.roundsService.get(principal.workspaceId, roundId);
     if (round.status !== 'closed') {
       throw new DomainError(
         'conflict',
@@ -132,10 +137,10 @@ export class ResultsService {
     // Read together: the survey scopes the request (404 outside the workspace); the rest is only
     // used once it has been found.
     const [survey, surveyRounds, names, settings] = await Promise.all([
-      this.surveys.get(principal.workspaceId, surveyId),
-      this.rounds.listForSurveys([surveyId]),
-      this.teams.namesIn(principal.workspaceId),
-      this.workspaces.getSettings(principal.workspaceId),
+      this.surveysService.get(principal.workspaceId, surveyId),
+      this.roundsService.listForSurveys([surveyId]),
+      this.teamsService.namesIn(principal.workspaceId),
+      this.workspacesService.getSettings(principal.workspaceId),
     ]);
     const rounds = surveyRounds.filter(
       (r) =>
@@ -192,9 +197,9 @@ export class ResultsService {
   /** The latest closed round's figures for one team, when shareable: for /pulse. */
   async teamResults(round: RoundEntity, teamId: string | null): Promise<RoundResults | null> {
     const [k, figures, names] = await Promise.all([
-      this.rounds.effectiveK(round),
+      this.roundsService.effectiveK(round),
       this.figures.of([round]),
-      this.teams.namesIn(round.workspaceId),
+      this.teamsService.namesIn(round.workspaceId),
     ]);
     const results = buildRoundResults(
       this.input(round, k, figures.get(round.id)!, names, 'team', false),
@@ -211,10 +216,10 @@ export class ResultsService {
   }
 
   /** The HR channel summary when a round closes; nothing below k. */
-  async postHrSummary({ roundId }: RoundJob): Promise<void> {
-    const round = await this.rounds.findById(roundId);
+  async postHrSummary({ roundId }: RoundJobData): Promise<void> {
+    const round = await this.roundsService.findById(roundId);
     if (!round || round.status !== 'closed') return;
-    const context = await this.rounds.slackContext(round);
+    const context = await this.messenger.context(round);
     const channel = context?.workspace.hrChannelId;
     if (!context || !channel) return;
     const figures = (await this.figures.of([round])).get(round.id)!;
@@ -223,7 +228,7 @@ export class ResultsService {
     );
     if (results.suppressed) return;
     const { participation } = figures;
-    await this.rounds.withRateLimit(PULSE_QUEUES.hrSummary, { roundId }, () =>
+    await this.gate.paced(round.workspaceId, ['chat.postMessage'], () =>
       this.notifier.postHrSummary(context.botToken, channel, {
         title: context.survey.title,
         closedAt: round.closedAt!,
@@ -242,8 +247,8 @@ export class ResultsService {
   ): Promise<PublishedRound[]> {
     const [figures, names, settings, teamParticipation] = await Promise.all([
       this.figures.of(rounds),
-      this.teams.namesIn(principal.workspaceId),
-      this.workspaces.getSettings(principal.workspaceId),
+      this.teamsService.namesIn(principal.workspaceId),
+      this.workspacesService.getSettings(principal.workspaceId),
       principal.role === 'lead' ? this.leadParticipation(principal, rounds) : undefined,
     ]);
     return this.published(
@@ -263,7 +268,7 @@ export class ResultsService {
     principal: Principal,
     rounds: RoundEntity[],
   ): Promise<Map<string, Participation>> {
-    return this.rounds.teamParticipation(
+    return this.roundsService.teamParticipation(
       rounds.map((r) => r.id),
       principal.teamId,
     );
@@ -284,8 +289,7 @@ export class ResultsService {
     const namesKey = view === 'team' ? JSON.stringify([...names]) : '';
     const out: PublishedRound[] = [];
     for (const round of rounds) {
-      // The round's own k, raised (never lowered) by the workspace's current one.
-      const k = Math.max(round.k, settings.anonymityThreshold);
+      const k = effectiveK(round, settings);
       const roundFigures = figures.get(round.id)!;
       const results = this.built(`${round.id}|${view}|${k}|${withComments}|${namesKey}`, () =>
         buildRoundResults(this.input(round, k, roundFigures, names, view, withComments)),

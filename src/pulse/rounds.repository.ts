@@ -3,10 +3,11 @@
  * *whether* they answered; it is never joined to response content (responses.repository.ts).
  */
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
+import { SealedColumn, sealedColumnIn } from '../common/reseal';
 import { updateReturning } from '../database/returning';
 import { RoundEntity } from './entities/round.entity';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export interface Invitation {
   roundId: string;
@@ -89,17 +90,25 @@ const toRound = (r: RoundRow): RoundEntity =>
 
 @Injectable()
 export class RoundsRepository {
-  constructor(@InjectRepository(RoundEntity) private readonly repo: Repository<RoundEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<RoundEntity> {
+    return this.txHost.tx.getRepository(RoundEntity);
+  }
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   insert(
-    manager: EntityManager,
     values: Omit<
       RoundEntity,
       'id' | 'closedAt' | 'reminderSentAt' | 'invited' | 'responded' | 'invalidBallots'
     >,
   ): Promise<RoundEntity> {
-    return manager.save(
-      manager.create(RoundEntity, {
+    return this.db.save(
+      this.db.create(RoundEntity, {
         ...values,
         closedAt: null,
         reminderSentAt: null,
@@ -111,8 +120,8 @@ export class RoundsRepository {
   }
 
   /** The round's data key, wrapped by the key ring (sealing/ballot-seal.ts). */
-  async setBallotKey(manager: EntityManager, id: string, wrapped: string): Promise<void> {
-    await manager.query(`UPDATE rounds SET ballot_key = $2 WHERE id = $1`, [id, wrapped]);
+  async setBallotKey(id: string, wrapped: string): Promise<void> {
+    await this.db.query(`UPDATE rounds SET ballot_key = $2 WHERE id = $1`, [id, wrapped]);
   }
 
   /**
@@ -134,29 +143,22 @@ export class RoundsRepository {
     return this.ensureBallotKey(id, create);
   }
 
-  /** Open rounds' wrapped keys (for re-wrapping under a new ENCRYPTION_KEY). */
-  async sealedValues(): Promise<{ id: string; sealed: string }[]> {
-    return this.repo.query(
-      `SELECT id, ballot_key AS sealed FROM rounds WHERE ballot_key IS NOT NULL`,
-    );
-  }
+  /**
+   * Open rounds' wrapped keys, for re-wrapping under a new ENCRYPTION_KEY; each replaced only if
+   * it did not change meanwhile (closed, or re-wrapped by a replica).
+   */
+  readonly ballotKeys: SealedColumn = sealedColumnIn((sql, params) => this.db.query(sql, params), {
+    table: 'rounds',
+    column: 'ballot_key',
+  });
 
-  /** Replaces a wrapped key unless it changed meanwhile (closed, or re-wrapped by a replica). */
-  async replaceSealed(id: string, from: string, to: string): Promise<void> {
-    await this.repo.query(`UPDATE rounds SET ballot_key = $3 WHERE id = $1 AND ballot_key = $2`, [
-      id,
-      from,
-      to,
-    ]);
-  }
-
-  async recordInvalidBallots(manager: EntityManager, id: string, count: number): Promise<void> {
-    await manager.query(`UPDATE rounds SET invalid_ballots = $2 WHERE id = $1`, [id, count]);
+  async recordInvalidBallots(id: string, count: number): Promise<void> {
+    await this.db.query(`UPDATE rounds SET invalid_ballots = $2 WHERE id = $1`, [id, count]);
   }
 
   /** Locks a closed round still to be merged at rest; false when another replica did it. */
-  async lockUnmerged(manager: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
+  async lockUnmerged(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
       `SELECT id FROM rounds WHERE id = $1 AND status = 'closed' AND NOT merged_at_rest FOR UPDATE`,
       [id],
     );
@@ -164,17 +166,20 @@ export class RoundsRepository {
   }
 
   /** The round stores only publishable teams from now on (see publishable-groups.ts). */
-  async markMergedAtRest(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`UPDATE rounds SET merged_at_rest = true WHERE id = $1`, [id]);
+  async markMergedAtRest(id: string): Promise<void> {
+    await this.db.query(`UPDATE rounds SET merged_at_rest = true WHERE id = $1`, [id]);
   }
 
   /**
-   * Closed rounds written by a release before merging at rest, each with the k in force for it
-   * (its own, raised by its workspace's; `defaultK` where the workspace has none set).
+   * Closed rounds written by a release before merging at rest, each with its own k and its
+   * workspace's threshold (`defaultK` where the workspace has none set): the caller applies
+   * effectiveK.
    */
-  async closedUnmerged(defaultK: number): Promise<{ id: string; k: number }[]> {
+  async closedUnmerged(
+    defaultK: number,
+  ): Promise<{ id: string; k: number; anonymityThreshold: number }[]> {
     return this.repo.query(
-      `SELECT r.id, greatest(r.k, coalesce(w.anonymity_threshold, $1))::int AS k
+      `SELECT r.id, r.k, coalesce(w.anonymity_threshold, $1)::int AS "anonymityThreshold"
          FROM rounds r JOIN workspaces w ON w.id = r.workspace_id
         WHERE r.status = 'closed' AND NOT r.merged_at_rest`,
       [defaultK],
@@ -208,31 +213,14 @@ export class RoundsRepository {
     return this.repo.find({ where: { surveyId: In(surveyIds) }, order: { openedAt: 'ASC' } });
   }
 
-  listClosedForSurvey(
-    surveyId: string,
-    range: { from?: Date; to?: Date } = {},
-  ): Promise<RoundEntity[]> {
-    const qb = this.repo
-      .createQueryBuilder('r')
-      .where('r.survey_id = :surveyId AND r.status = :closed', { surveyId, closed: 'closed' })
-      .orderBy('r.opened_at', 'ASC');
-    if (range.from) qb.andWhere('r.opened_at >= :from', { from: range.from });
-    if (range.to) qb.andWhere('r.opened_at <= :to', { to: range.to });
-    return qb.getMany();
-  }
-
   /**
    * Open → closed exactly once, freezing participation and destroying the round's wrapped key;
    * returns the key as it was (for the closing transaction to open the ballots with), or null
    * when the round was already closed. Waits for answers in flight (their share lock).
    */
-  async markClosed(
-    manager: EntityManager,
-    id: string,
-    at: Date,
-  ): Promise<{ ballotKey: string | null } | null> {
+  async markClosed(id: string, at: Date): Promise<{ ballotKey: string | null } | null> {
     const rows = await updateReturning<{ ballot_key: string | null }>(
-      manager,
+      this.db,
       `WITH before AS (
          SELECT id, ballot_key FROM rounds WHERE id = $1 AND status = 'open' FOR UPDATE
        )
@@ -246,9 +234,9 @@ export class RoundsRepository {
   }
 
   /** The one reminder of a round; false when it was already sent or the round is closed. */
-  async claimReminder(manager: EntityManager, id: string, at: Date): Promise<boolean> {
+  async claimReminder(id: string, at: Date): Promise<boolean> {
     const rows = await updateReturning(
-      manager,
+      this.db,
       `UPDATE rounds SET reminder_sent_at = $2
         WHERE id = $1 AND status = 'open' AND reminder_sent_at IS NULL RETURNING id`,
       [id, at],
@@ -257,14 +245,13 @@ export class RoundsRepository {
   }
 
   async invite(
-    manager: EntityManager,
     roundId: string,
     invitees: { personId: string; deliverAfter: Date }[],
   ): Promise<void> {
     const chunk = 1000;
     for (let i = 0; i < invitees.length; i += chunk) {
       const part = invitees.slice(i, i + chunk);
-      await manager.query(
+      await this.db.query(
         `INSERT INTO round_invitations (round_id, person_id, deliver_after)
          SELECT $1, p, d FROM unnest($2::uuid[], $3::timestamptz[]) AS t(p, d)`,
         [roundId, part.map((x) => x.personId), part.map((x) => x.deliverAfter)],
@@ -276,8 +263,8 @@ export class RoundsRepository {
    * Participation rows rewritten in the closing transaction: their transaction id (xmin) no
    * longer matches the ballots' dead rows that were written with them.
    */
-  async restampParticipation(manager: EntityManager, roundId: string): Promise<void> {
-    await manager.query(`UPDATE round_invitations SET responded = responded WHERE round_id = $1`, [
+  async restampParticipation(roundId: string): Promise<void> {
+    await this.db.query(`UPDATE round_invitations SET responded = responded WHERE round_id = $1`, [
       roundId,
     ]);
   }
@@ -373,8 +360,8 @@ export class RoundsRepository {
   }
 
   /** Everyone invited who has not answered (reminder recipients). */
-  async nonResponders(manager: EntityManager, roundId: string): Promise<string[]> {
-    const rows: { person_id: string }[] = await manager.query(
+  async nonResponders(roundId: string): Promise<string[]> {
+    const rows: { person_id: string }[] = await this.db.query(
       `SELECT person_id FROM round_invitations WHERE round_id = $1 AND NOT responded`,
       [roundId],
     );
@@ -438,12 +425,5 @@ export class RoundsRepository {
       .where('i.person_id = :personId AND r.status = :closed', { personId, closed: 'closed' })
       .orderBy('r.closed_at', 'DESC')
       .getOne();
-  }
-
-  listDueToClose(now: Date): Promise<RoundEntity[]> {
-    return this.repo
-      .createQueryBuilder('r')
-      .where('r.status = :open AND r.closes_at <= :now', { open: 'open', now })
-      .getMany();
   }
 }

@@ -1,13 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { SurveyEntity } from './entities/survey.entity';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export type NewSurvey = Omit<SurveyEntity, 'id' | 'rotationCursor' | 'updatedAt'>;
 
 @Injectable()
 export class SurveysRepository {
-  constructor(@InjectRepository(SurveyEntity) private readonly repo: Repository<SurveyEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<SurveyEntity> {
+    return this.txHost.tx.getRepository(SurveyEntity);
+  }
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   create(values: NewSurvey): Promise<SurveyEntity> {
     return this.repo.save(this.repo.create(values));
@@ -18,12 +27,8 @@ export class SurveysRepository {
   }
 
   /** Locks the survey row: two rounds opened at once must not take the same questions. */
-  lockInWorkspace(
-    manager: EntityManager,
-    workspaceId: string,
-    id: string,
-  ): Promise<SurveyEntity | null> {
-    return manager.findOne(SurveyEntity, {
+  lockInWorkspace(workspaceId: string, id: string): Promise<SurveyEntity | null> {
+    return this.db.findOne(SurveyEntity, {
       where: { workspaceId, id },
       lock: { mode: 'pessimistic_write' },
     });
@@ -37,7 +42,7 @@ export class SurveysRepository {
     return this.repo.find({ where: { scheduleRrule: Not(IsNull()) } });
   }
 
-  async advanceRotation(manager: EntityManager, id: string, cursor: number): Promise<void> {
-    await manager.update(SurveyEntity, { id }, { rotationCursor: cursor });
+  async advanceRotation(id: string, cursor: number): Promise<void> {
+    await this.db.update(SurveyEntity, { id }, { rotationCursor: cursor });
   }
 }

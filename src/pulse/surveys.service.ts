@@ -12,8 +12,8 @@ import { PULSE_TEMPLATES, SurveyTemplate } from './templates/pulse-templates';
 @Injectable()
 export class SurveysService {
   constructor(
-    private readonly surveys: SurveysRepository,
-    private readonly teams: TeamsService,
+    private readonly surveysRepository: SurveysRepository,
+    private readonly teamsService: TeamsService,
     private readonly clock: Clock,
   ) {}
 
@@ -36,8 +36,9 @@ export class SurveysService {
         'reminderAfterHours must be less than windowHours',
       );
     }
-    for (const teamId of input.audienceTeamIds ?? []) await this.teams.get(workspaceId, teamId);
-    return this.surveys.create({
+    for (const teamId of input.audienceTeamIds ?? [])
+      await this.teamsService.get(workspaceId, teamId);
+    return this.surveysRepository.create({
       workspaceId,
       title: input.title.trim(),
       questions,
@@ -53,11 +54,11 @@ export class SurveysService {
   }
 
   list(workspaceId: string): Promise<SurveyEntity[]> {
-    return this.surveys.list(workspaceId);
+    return this.surveysRepository.list(workspaceId);
   }
 
   async get(workspaceId: string, id: string): Promise<SurveyEntity> {
-    const survey = await this.surveys.findInWorkspace(workspaceId, id);
+    const survey = await this.surveysRepository.findInWorkspace(workspaceId, id);
     if (!survey) throw notFound('Survey');
     return survey;
   }

@@ -57,10 +57,6 @@ export class SlackGateway {
     });
   }
 
-  get apiUrl(): string {
-    return this.config.slack.apiUrl;
-  }
-
   /** Options every WebClient of the app uses, Bolt's included. */
   clientOptions() {
     return {
@@ -139,10 +135,6 @@ export class SlackGateway {
       trigger_id: triggerId,
       view,
     });
-  }
-
-  updateView(botToken: string, viewId: string, view: object) {
-    return this.call(botToken, 'views.update', { view_id: viewId, view });
   }
 
   publishHome(botToken: string, slackUserId: string, view: object) {

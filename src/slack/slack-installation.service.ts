@@ -4,21 +4,18 @@
  * people import in the same transaction that records the installation.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
-import { FOCUS_QUEUES } from '../focus/focus.queues';
-import { JobsService } from '../jobs/jobs.service';
-import { PEOPLE_SYNC_QUEUE } from '../people/jobs/people-sync.job';
 import { PeopleService } from '../people/people.service';
-import { WorkspaceEntity } from '../workspaces/workspace.entity';
+import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { createState, OAuthFlow, verifyState } from './oauth-state';
 import { SlackCallError } from './slack-call.error';
 import { SlackGateway } from './slack-gateway';
 import { BOT_SCOPES, USER_SCOPES } from './slack-scopes';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export interface AuthorizeRedirect {
   url: string;
@@ -38,9 +35,8 @@ export class SlackInstallationService {
     private readonly gateway: SlackGateway,
     private readonly workspaces: WorkspacesService,
     private readonly people: PeopleService,
-    private readonly jobs: JobsService,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   get redirectUri(): string {
@@ -132,9 +128,6 @@ export class SlackInstallationService {
       userToken,
       access.authed_user.scope ?? null,
     );
-    // A focus block recorded before the agent connected starts syncing now.
-    const person = await this.people.findBySlackUserId(workspace.id, access.authed_user.id);
-    if (person) await this.jobs.send(FOCUS_QUEUES.connected, { personId: person.id });
     return { flow: 'connect', workspace, slackUserId: access.authed_user.id };
   }
 
@@ -176,19 +169,12 @@ export class SlackInstallationService {
   private async recordInstallation(
     installation: Parameters<WorkspacesService['saveInstallation']>[0],
   ): Promise<WorkspaceEntity> {
-    const workspace = await this.dataSource.transaction(async (manager) => {
-      const firstInstall = !(await this.workspaces.existsForSlackTeam(
-        installation.slackTeamId,
-        manager,
-      ));
-      const saved = await this.workspaces.saveInstallation(installation, manager);
-      await this.jobs.send(
-        PEOPLE_SYNC_QUEUE,
-        {
-          workspaceId: saved.id,
-          makeAdmin: firstInstall ? installation.installedBySlackUserId : null,
-        },
-        { manager, singletonKey: `people-sync:${saved.id}` },
+    const workspace = await this.txHost.withTransaction(async () => {
+      const firstInstall = !(await this.workspaces.existsForSlackTeam(installation.slackTeamId));
+      const saved = await this.workspaces.saveInstallation(installation);
+      await this.people.queueSync(
+        saved.id,
+        firstInstall ? installation.installedBySlackUserId : null,
       );
       return saved;
     });

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../common/public.decorator';
 import { DomainError } from '../common/errors';
 import { HTTP_STATUS_BY_CODE } from '../common/http-error.filter';
 import { STATE_TTL_MS } from './oauth-state';

@@ -5,8 +5,9 @@
  * 503, which Slack retries), so a flood of unsigned requests holds bounded memory; the body read
  * once (up to SLACK_BODY_LIMIT), `v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)` compared in
  * constant time, the timestamp within 5 minutes of now either way (a replayed request is
- * refused after that). A request that fails gets 401 with no body and reaches nothing; one that
- * passes carries its raw body on to Bolt's receiver (`req.rawBody`), which parses it.
+ * refused after that). A request that fails gets 401 with the contract's error body saying why,
+ * and reaches nothing; one that passes carries its raw body on to Bolt's receiver
+ * (`req.rawBody`), which parses it.
  *
  * Bolt's own check does the same but compares with `tsscmp` (two extra HMACs and random bytes
  * per request): a tenth of the app's CPU per answer in bench/pulse-ingest.
@@ -24,6 +25,42 @@ export const SLACK_UNVERIFIED_IN_FLIGHT = 64;
 const MAX_SKEW_SECONDS = 5 * 60;
 
 export type SignatureCheck = 'ok' | 'missing' | 'stale' | 'mismatch';
+type Refusal = Exclude<SignatureCheck, 'ok'> | 'too_large' | 'unreadable' | 'busy';
+
+/** What each refusal answers: the status and the contract's error body (never the request's). */
+const REFUSALS: Record<Refusal, { status: number; error: string; message: string }> = {
+  missing: {
+    status: 401,
+    error: 'Unauthorized',
+    message: 'A Slack request needs X-Slack-Signature and X-Slack-Request-Timestamp',
+  },
+  stale: {
+    status: 401,
+    error: 'Unauthorized',
+    message: 'The request was signed more than 5 minutes from now: refused as a replay',
+  },
+  mismatch: {
+    status: 401,
+    error: 'Unauthorized',
+    message: 'The Slack signature does not match the signing secret',
+  },
+  too_large: {
+    status: 413,
+    error: 'Payload Too Large',
+    message: `The body is over ${SLACK_BODY_LIMIT / 1024 / 1024} MB, more than Slack sends`,
+  },
+  unreadable: { status: 400, error: 'Bad Request', message: 'The request body could not be read' },
+  busy: {
+    status: 503,
+    error: 'Service Unavailable',
+    message: 'Too many Slack requests are being verified at once: retry in a second',
+  },
+};
+
+function refuse(res: Response, why: Refusal): void {
+  const { status, error, message } = REFUSALS[why];
+  res.status(status).json({ statusCode: status, error, message });
+}
 
 /** Checks one request's v0 signature; `nowSeconds` is the current Unix time. */
 export function checkSlackSignature(
@@ -45,7 +82,7 @@ export function checkSlackSignature(
 /** Express middleware for Slack's request URL; `onRefused` hears why (never the body). */
 export function slackSignatureVerifier(
   signingSecret: string,
-  onRefused: (why: SignatureCheck | 'too_large' | 'unreadable' | 'busy') => void,
+  onRefused: (why: Refusal) => void,
   nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
   maxInFlight = SLACK_UNVERIFIED_IN_FLIGHT,
 ): RequestHandler {
@@ -58,17 +95,19 @@ export function slackSignatureVerifier(
     if (early) {
       onRefused(early);
       req.resume();
-      res.status(401).end();
+      refuse(res, early);
       return;
     }
     if (Number(req.headers['content-length']) > SLACK_BODY_LIMIT) {
       onRefused('too_large');
-      res.set('Connection', 'close').status(413).end();
+      res.set('Connection', 'close');
+      refuse(res, 'too_large');
       return;
     }
     if (inFlight >= maxInFlight) {
       onRefused('busy');
-      res.set({ 'Retry-After': '1', Connection: 'close' }).status(503).end();
+      res.set({ 'Retry-After': '1', Connection: 'close' });
+      refuse(res, 'busy');
       return;
     }
     inFlight += 1;
@@ -83,7 +122,7 @@ export function slackSignatureVerifier(
         const check = checkSlackSignature(signingSecret, body, signature, timestamp, nowSeconds());
         if (check !== 'ok') {
           onRefused(check);
-          res.status(401).end();
+          refuse(res, check);
           return;
         }
         (req as Request & { rawBody: Buffer }).rawBody = body;
@@ -91,11 +130,12 @@ export function slackSignatureVerifier(
       },
       (err: Error & { tooLarge?: boolean }) => {
         done();
-        onRefused(err.tooLarge ? 'too_large' : 'unreadable');
+        const why = err.tooLarge ? 'too_large' : 'unreadable';
+        onRefused(why);
         if (res.headersSent || res.destroyed) return;
         // The rest of an oversized body is not read: the connection goes with the answer.
         if (err.tooLarge) res.set('Connection', 'close');
-        res.status(err.tooLarge ? 413 : 400).end();
+        refuse(res, why);
       },
     );
   };
@@ -105,7 +145,7 @@ function checkHeaders(
   signature: string | undefined,
   timestamp: string | undefined,
   nowSeconds: number,
-): SignatureCheck | null {
+): 'missing' | 'stale' | null {
   if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return 'missing';
   if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return 'stale';
   return null;

@@ -13,6 +13,19 @@ export const SLACK_TIER_RATES: Readonly<Record<string, number>> = {
   'dnd.endSnooze': 20, // Tier 2
 };
 
+/**
+ * The published tiers of the bot calls the pacer does not hold to a pace while calm (a round's
+ * DMs go out as fast as Slack takes them): known only for the floor under what the pacer
+ * learns from their 429s (LEARNING.tierFloor). chat.postMessage is Slack's "special" tier: one
+ * message a second per channel, bursts allowed.
+ */
+export const SLACK_BOT_TIER_RATES: Readonly<Record<string, number>> = {
+  'conversations.open': 50, // Tier 3
+  'chat.postMessage': 60, // Special
+  'chat.update': 50, // Tier 3
+  'users.list': 20, // Tier 2
+};
+
 /** The methods the pacer knows; SLACK_METHOD_RATES may name only these. */
 export const PACED_METHODS = Object.keys(SLACK_TIER_RATES);
 

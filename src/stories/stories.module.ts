@@ -8,6 +8,7 @@ import { StoriesDigestTickJob } from './jobs/stories-digest-tick.job';
 import { StoriesOutcomeJob } from './jobs/stories-outcome.job';
 import { StoriesPromptTickJob } from './jobs/stories-prompt-tick.job';
 import { StoriesPromptJob } from './jobs/stories-prompt.job';
+import { StoriesReviewedJob } from './jobs/stories-reviewed.job';
 import { StoriesNotifier } from './slack/stories.notifier';
 import { StoriesSlackListener } from './slack/stories.slack-listener';
 import { StoriesController } from './stories.controller';
@@ -28,6 +29,7 @@ import { StoryPromptsService } from './story-prompts.service';
     StoriesSlackListener,
     StoriesAnnounceJob,
     StoriesOutcomeJob,
+    StoriesReviewedJob,
     StoriesDigestTickJob,
     StoriesDigestPostJob,
     StoryPromptsRepository,

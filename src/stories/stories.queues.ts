@@ -1,3 +1,5 @@
+import type { DecidedVia, ReviewOutcome } from './stories.types';
+
 /** Queue names of the story feature, and the data each job carries. */
 export const STORIES_QUEUES = {
   /**
@@ -6,6 +8,11 @@ export const STORIES_QUEUES = {
    * or a person, so the queue holds nothing that ties a story to when or by whom it was written.
    */
   announce: 'stories.announce',
+  /**
+   * After a decision made outside the HR channel (API, dashboard): the story's HR review
+   * message, found through its sealed reference, is updated to say who decided.
+   */
+  reviewed: 'stories.reviewed',
   /** Tells a named story's author the outcome of the review, by DM. */
   outcome: 'stories.outcome',
   /** Hourly: claims each workspace's digest of the last completed ISO week (once) and queues it. */
@@ -18,21 +25,30 @@ export const STORIES_QUEUES = {
   prompt: 'stories.prompt',
 } as const;
 
-export interface WorkspaceJob {
+export interface WorkspaceJobData {
   workspaceId: string;
 }
 
-export interface OutcomeJob {
+export interface OutcomeJobData {
   storyId: string;
   outcome: 'published' | 'rejected';
 }
 
-export interface DigestJob {
+export interface ReviewedJobData {
+  storyId: string;
+  outcome: ReviewOutcome;
+  /** Where it was decided. */
+  via: DecidedVia;
+  /** The decider's Slack user id; null for a credential that is nobody in Slack. */
+  by: string | null;
+}
+
+export interface DigestJobData {
   workspaceId: string;
   week: string;
 }
 
-export interface PromptJob {
+export interface PromptJobData {
   personId: string;
   /** The subscriber's local ISO week. */
   week: string;

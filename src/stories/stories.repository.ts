@@ -4,8 +4,8 @@
  * writes a finer time than a day onto a story, nor an author onto an anonymous one.
  */
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { SealedColumn, sealedColumnIn } from '../common/reseal';
 import { updateReturning } from '../database/returning';
 import {
   emptyCounts,
@@ -15,6 +15,7 @@ import {
   type StoryStatus,
   type StoryTag,
 } from './stories.types';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 interface StoryRow {
   id: string;
@@ -72,23 +73,25 @@ export const HEADLINE_STOP = '\u0002';
 
 @Injectable()
 export class StoriesRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   /** The only INSERT of a story: the caller passes what may be stored, and nothing else. */
-  async insert(
-    m: EntityManager,
-    values: {
-      workspaceId: string;
-      anonymous: boolean;
-      authorPersonId: string | null;
-      title: string;
-      body: string;
-      tags: StoryTag[];
-      status: 'pending' | 'published';
-      day: string;
-    },
-  ): Promise<Story> {
-    const [row]: StoryRow[] = await m.query(
+  async insert(values: {
+    workspaceId: string;
+    anonymous: boolean;
+    authorPersonId: string | null;
+    title: string;
+    body: string;
+    tags: StoryTag[];
+    status: 'pending' | 'published';
+    day: string;
+  }): Promise<Story> {
+    const [row]: StoryRow[] = await this.db.query(
       `INSERT INTO stories AS s (workspace_id, anonymous, author_person_id, title, body, tags, status,
          created_on, published_on, hr_announced)
        VALUES ($1, $2, $3, $4, $5, $6::text[], $7::text, $8::date,
@@ -109,7 +112,7 @@ export class StoriesRepository {
   }
 
   async findInWorkspace(workspaceId: string, id: string): Promise<Story | null> {
-    const [row]: StoryRow[] = await this.dataSource.query(
+    const [row]: StoryRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM stories s WHERE s.id = $1 AND s.workspace_id = $2`,
       [id, workspaceId],
     );
@@ -117,7 +120,7 @@ export class StoriesRepository {
   }
 
   async findById(id: string): Promise<Story | null> {
-    const [row]: StoryRow[] = await this.dataSource.query(
+    const [row]: StoryRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM stories s WHERE s.id = $1`,
       [id],
     );
@@ -130,7 +133,6 @@ export class StoriesRepository {
    * takes a fresh place at the top of the feed (a new seq) and the day it was published.
    */
   async transition(
-    m: EntityManager,
     workspaceId: string,
     id: string,
     from: StoryStatus[],
@@ -139,7 +141,7 @@ export class StoriesRepository {
     options: { announce?: boolean } = {},
   ): Promise<Story | null> {
     const [row] = await updateReturning<StoryRow>(
-      m,
+      this.db,
       `UPDATE stories s SET
          status = $4::text,
          seq = CASE WHEN $4::text = 'published' AND s.published_on IS NULL THEN nextval('stories_seq') ELSE s.seq END,
@@ -154,7 +156,7 @@ export class StoriesRepository {
 
   async delete(workspaceId: string, id: string): Promise<boolean> {
     const rows = await updateReturning<{ id: string }>(
-      this.dataSource.manager,
+      this.db,
       `DELETE FROM stories WHERE id = $1 AND workspace_id = $2 RETURNING id`,
       [id, workspaceId],
     );
@@ -186,7 +188,7 @@ export class StoriesRepository {
         author_name: string | null;
         rank: number;
         headline: string;
-      })[] = await this.dataSource.query(
+      })[] = await this.db.query(
         // The page is chosen first (rank, keyset, limit) and only its rows get a headline:
         // ts_headline re-parses a body, and a common word matches most of the table.
         `SELECT page.*, ts_headline('english', page.body, ${tsq},
@@ -215,7 +217,7 @@ export class StoriesRepository {
     }
     params.push(query.limit);
     const rows: (StoryRow & { author_slack_user_id: string | null; author_name: string | null })[] =
-      await this.dataSource.query(
+      await this.db.query(
         `SELECT ${COLUMNS}, ${author} FROM stories s ${join}
          WHERE ${where.join(' AND ')}
          ORDER BY s.seq DESC
@@ -231,15 +233,14 @@ export class StoriesRepository {
 
   /** Published stories of a week (days inclusive), oldest first, with their authors' Slack ids. */
   async publishedBetween(workspaceId: string, fromDay: string, toDay: string): Promise<FeedRow[]> {
-    const rows: (StoryRow & { author_slack_user_id: string | null })[] =
-      await this.dataSource.query(
-        `SELECT ${COLUMNS}, p.slack_user_id AS author_slack_user_id
+    const rows: (StoryRow & { author_slack_user_id: string | null })[] = await this.db.query(
+      `SELECT ${COLUMNS}, p.slack_user_id AS author_slack_user_id
          FROM stories s LEFT JOIN people p ON p.id = s.author_person_id AND NOT s.anonymous
          WHERE s.workspace_id = $1 AND s.status = 'published'
            AND s.published_on BETWEEN $2::date AND $3::date
          ORDER BY s.seq`,
-        [workspaceId, fromDay, toDay],
-      );
+      [workspaceId, fromDay, toDay],
+    );
     return rows.map((r) => ({
       story: toStory(r),
       authorSlackUserId: r.author_slack_user_id,
@@ -249,7 +250,7 @@ export class StoriesRepository {
 
   async authorSlackUserId(story: Story): Promise<string | null> {
     if (story.anonymous || !story.authorPersonId) return null;
-    const [row]: { slack_user_id: string }[] = await this.dataSource.query(
+    const [row]: { slack_user_id: string }[] = await this.db.query(
       `SELECT slack_user_id FROM people WHERE id = $1`,
       [story.authorPersonId],
     );
@@ -259,7 +260,7 @@ export class StoriesRepository {
   async counts(storyIds: string[]): Promise<Map<string, StoryCounts>> {
     const result = new Map(storyIds.map((id) => [id, emptyCounts()]));
     if (storyIds.length === 0) return result;
-    const rows: { story_id: string; kind: ReactionKind; n: number }[] = await this.dataSource.query(
+    const rows: { story_id: string; kind: ReactionKind; n: number }[] = await this.db.query(
       `SELECT story_id, kind, count(*)::int AS n FROM story_reactions
          WHERE story_id = ANY($1::uuid[]) GROUP BY story_id, kind`,
       [storyIds],
@@ -278,25 +279,25 @@ export class StoriesRepository {
     personId: string,
     kind: ReactionKind,
   ): Promise<{ added: boolean; count: number } | null> {
-    return this.dataSource.transaction(async (m) => {
-      const [story]: { status: string }[] = await m.query(
+    return this.txHost.withTransaction(async () => {
+      const [story]: { status: string }[] = await this.db.query(
         `SELECT status FROM stories WHERE id = $1 AND workspace_id = $2`,
         [storyId, workspaceId],
       );
       if (!story || story.status !== 'published') return null;
       const removed = await updateReturning<{ kind: string }>(
-        m,
+        this.db,
         `DELETE FROM story_reactions WHERE story_id = $1 AND person_id = $2 AND kind = $3 RETURNING kind`,
         [storyId, personId, kind],
       );
       if (removed.length === 0) {
-        await m.query(
+        await this.db.query(
           `INSERT INTO story_reactions (story_id, person_id, kind) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING`,
           [storyId, personId, kind],
         );
       }
-      const [{ n }]: { n: number }[] = await m.query(
+      const [{ n }]: { n: number }[] = await this.db.query(
         `SELECT count(*)::int AS n FROM story_reactions WHERE story_id = $1 AND kind = $2`,
         [storyId, kind],
       );
@@ -306,7 +307,7 @@ export class StoriesRepository {
 
   /** Stories HR has not been shown yet (new ones waiting, reported ones), oldest first. */
   async unannounced(workspaceId: string): Promise<Story[]> {
-    const rows: StoryRow[] = await this.dataSource.query(
+    const rows: StoryRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM stories s
        WHERE s.workspace_id = $1 AND NOT s.hr_announced AND s.status IN ('pending', 'hidden')
        ORDER BY s.seq`,
@@ -315,18 +316,39 @@ export class StoriesRepository {
     return rows.map(toStory);
   }
 
-  async markAnnounced(id: string): Promise<void> {
-    await this.dataSource.query(`UPDATE stories SET hr_announced = true WHERE id = $1`, [id]);
+  /**
+   * The story is on HR's desk: its review message's reference, sealed (hr-message-seal.ts),
+   * replaces any earlier one (a reported story is posted again: the latest message is kept).
+   * The statement writes only this row, which names no one for an anonymous story.
+   */
+  async markAnnounced(id: string, sealedHrMessage: string): Promise<void> {
+    await this.db.query(`UPDATE stories SET hr_announced = true, hr_message = $2 WHERE id = $1`, [
+      id,
+      sealedHrMessage,
+    ]);
   }
 
+  /** The sealed reference of the story's latest HR review message, or null (never announced). */
+  async sealedHrMessage(id: string): Promise<string | null> {
+    const [row]: { hr_message: string | null }[] = await this.db.query(
+      `SELECT hr_message FROM stories WHERE id = $1`,
+      [id],
+    );
+    return row?.hr_message ?? null;
+  }
+
+  /**
+   * The sealed HR message references, for sealing again under a new ENCRYPTION_KEY; each
+   * replaced only if it did not change meanwhile (a new announcement, a replica).
+   */
+  readonly hrMessages: SealedColumn = sealedColumnIn((sql, params) => this.db.query(sql, params), {
+    table: 'stories',
+    column: 'hr_message',
+  });
+
   /** Claims a workspace's digest of one ISO week; false when it was claimed before. */
-  async claimDigest(
-    m: EntityManager,
-    workspaceId: string,
-    week: string,
-    channelId: string,
-  ): Promise<boolean> {
-    const rows: unknown[] = await m.query(
+  async claimDigest(workspaceId: string, week: string, channelId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
       `INSERT INTO story_digests (workspace_id, iso_week, channel_id) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING RETURNING iso_week`,
       [workspaceId, week, channelId],
@@ -338,7 +360,7 @@ export class StoriesRepository {
     workspaceId: string,
     week: string,
   ): Promise<{ channelId: string; postedTs: string | null } | null> {
-    const [row]: { channel_id: string; posted_ts: string | null }[] = await this.dataSource.query(
+    const [row]: { channel_id: string; posted_ts: string | null }[] = await this.db.query(
       `SELECT channel_id, posted_ts FROM story_digests WHERE workspace_id = $1 AND iso_week = $2`,
       [workspaceId, week],
     );
@@ -346,7 +368,7 @@ export class StoriesRepository {
   }
 
   async recordDigestPosted(workspaceId: string, week: string, ts: string): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `UPDATE story_digests SET posted_ts = $3 WHERE workspace_id = $1 AND iso_week = $2`,
       [workspaceId, week, ts],
     );

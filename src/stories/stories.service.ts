@@ -7,34 +7,48 @@
  * transaction that writes it touches no row naming the person (the person is only read) and
  * queues only the workspace-wide HR announcement, which names no story and no person.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/errors';
+import { isKeyProblem, KeyRing } from '../common/key-ring';
+import { resealColumn } from '../common/reseal';
 import { JobsService } from '../jobs/jobs.service';
 import type { PersonEntity } from '../people/person.entity';
 import { PeopleService } from '../people/people.service';
 import type { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { decodeCursor, encodeCursor } from './stories.cursor';
-import type { DigestItem } from './slack/stories.blocks';
+import type { KnownBlock } from '@slack/types';
+import { homeStoryBlocks } from './slack/stories.blocks';
+import { SlackCallError } from '../slack/slack-call.error';
 import { StoriesNotifier } from './slack/stories.notifier';
+import { openHrMessage, resealHrMessage, sealHrMessage } from './hr-message-seal';
 import { HEADLINE_START, HEADLINE_STOP, StoriesRepository } from './stories.repository';
-import { DigestJob, OutcomeJob, STORIES_QUEUES, WorkspaceJob } from './stories.queues';
+import {
+  DigestJobData,
+  OutcomeJobData,
+  ReviewedJobData,
+  STORIES_QUEUES,
+  WorkspaceJobData,
+} from './stories.queues';
 import {
   emptyCounts,
   slackLength,
+  type DecidedVia,
+  type DigestItem,
   STORY_LIMITS,
   STORY_TAG_IDS,
   type NewStory,
   type ReactionKind,
+  type ReviewOutcome,
   type Story,
   type StoryCounts,
   type StoryStatus,
   type StoryTag,
 } from './stories.types';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export interface FeedItem {
   id: string;
@@ -60,10 +74,16 @@ export interface FeedPage {
 
 export type Decision = 'approve' | 'reject';
 
-/** Who decides a review: an HR person in Slack (shown by mention) or an API credential. */
+/**
+ * Who decides a review, and where: an HR person pressing a button of the HR review message
+ * (`slack`: the listener updates that message itself), or in the dashboard or the API (the
+ * message is then updated by the stories.reviewed job). `slackUserId` is null for a credential
+ * that is nobody in Slack (an API token, the operator).
+ */
 export interface Reviewer {
   workspaceId: string;
   slackUserId: string | null;
+  via: 'slack' | DecidedVia;
 }
 
 const REVIEWERS: PersonEntity['role'][] = ['hr', 'admin'];
@@ -89,8 +109,19 @@ export function isoWeekDays(week: string): { from: string; to: string } {
   return { from: monday.toISODate()!, to: monday.plus({ days: 6 }).toISODate()! };
 }
 
+/** A story's status once a decision of this outcome is made. */
+const STATUS_AFTER: Record<ReviewOutcome, StoryStatus> = {
+  approved: 'published',
+  restored: 'published',
+  rejected: 'rejected',
+  removed: 'rejected',
+};
+
+/** chat.update's answers for a review message that is no more: nothing left to update. */
+const MESSAGE_GONE = ['message_not_found', 'channel_not_found'];
+
 @Injectable()
-export class StoriesService {
+export class StoriesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(StoriesService.name);
 
   constructor(
@@ -100,8 +131,30 @@ export class StoriesService {
     private readonly jobs: JobsService,
     private readonly notifier: StoriesNotifier,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly ring: KeyRing,
   ) {}
+
+  /**
+   * After a rotation (ENCRYPTION_KEY new, ENCRYPTION_KEY_PREVIOUS the old one), the sealed HR
+   * message references are sealed again under the new key, so the previous key can be dropped.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const { resealed, unreadable } = await resealColumn(
+      this.stories.hrMessages,
+      (sealed) => this.ring.isCurrent(sealed),
+      (id, sealed) => resealHrMessage(this.ring, id, sealed),
+    );
+    if (resealed > 0)
+      this.logger.log({ msg: 'story HR message references sealed under ENCRYPTION_KEY', resealed });
+    if (unreadable > 0) {
+      // Only a message left unedited is lost: the decision itself never needs them.
+      this.logger.warn({
+        msg: 'story HR message references that neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens: those messages will not be updated after a decision in the API or the dashboard',
+        unreadable,
+      });
+    }
+  }
 
   /** Today, as the only time a story keeps (UTC days). */
   private today(): string {
@@ -164,8 +217,8 @@ export class StoriesService {
     const moderated = this.workspaces.settingsOf(workspace).storyModeration;
     const status = moderated ? 'pending' : 'published';
     const day = this.today();
-    await this.dataSource.transaction(async (m) => {
-      await this.stories.insert(m, {
+    await this.txHost.withTransaction(async () => {
+      await this.stories.insert({
         workspaceId: workspace.id,
         anonymous: story.anonymous,
         // The one place the author could enter the row: never for an anonymous story.
@@ -176,17 +229,17 @@ export class StoriesService {
         status,
         day,
       });
-      if (moderated) await this.queueAnnouncement(m, workspace.id);
+      if (moderated) await this.queueAnnouncement(workspace.id);
     });
     this.logger.log({ msg: 'story shared', workspaceId: workspace.id, status });
     return { status, anonymous: story.anonymous };
   }
 
-  private async queueAnnouncement(m: EntityManager, workspaceId: string): Promise<void> {
-    await this.jobs.send<WorkspaceJob>(
+  private async queueAnnouncement(workspaceId: string): Promise<void> {
+    await this.jobs.send<WorkspaceJobData>(
       STORIES_QUEUES.announce,
       { workspaceId },
-      { manager: m, singletonKey: workspaceId },
+      { singletonKey: workspaceId },
     );
   }
 
@@ -205,18 +258,26 @@ export class StoriesService {
   /**
    * Approve (or restore a reported story) / reject (or remove it from the feed). A story
    * already decided is a conflict, so a double click or a replayed action changes nothing.
-   * A named story's author is told the outcome of a first review by DM.
+   * A named story's author is told the outcome of a first review by DM. A decision made outside
+   * the HR channel queues the update of the story's HR review message.
    */
   async decide(
     reviewer: Reviewer,
     id: string,
     decision: Decision,
-  ): Promise<{ story: Story; outcome: 'approved' | 'rejected' | 'restored' | 'removed' }> {
+  ): Promise<{ story: Story; outcome: ReviewOutcome }> {
     const before = await this.get(reviewer.workspaceId, id);
     const to: StoryStatus = decision === 'approve' ? 'published' : 'rejected';
-    const story = await this.dataSource.transaction(async (m) => {
+    const outcome: ReviewOutcome =
+      before.status === 'hidden'
+        ? decision === 'approve'
+          ? 'restored'
+          : 'removed'
+        : decision === 'approve'
+          ? 'approved'
+          : 'rejected';
+    const story = await this.txHost.withTransaction(async () => {
       const moved = await this.stories.transition(
-        m,
         reviewer.workspaceId,
         id,
         ['pending', 'hidden'],
@@ -225,11 +286,19 @@ export class StoriesService {
       );
       if (!moved) return null;
       if (before.status === 'pending' && !before.anonymous && before.authorPersonId) {
-        await this.jobs.send<OutcomeJob>(
+        await this.jobs.send<OutcomeJobData>(
           STORIES_QUEUES.outcome,
           { storyId: id, outcome: to === 'published' ? 'published' : 'rejected' },
-          { manager: m, singletonKey: `${id}:outcome` },
+          { singletonKey: `${id}:outcome` },
         );
+      }
+      if (reviewer.via !== 'slack') {
+        await this.jobs.send<ReviewedJobData>(STORIES_QUEUES.reviewed, {
+          storyId: id,
+          outcome,
+          via: reviewer.via,
+          by: reviewer.slackUserId,
+        });
       }
       return moved;
     });
@@ -237,24 +306,31 @@ export class StoriesService {
       const now = await this.get(reviewer.workspaceId, id);
       throw new DomainError('conflict', `This story was already reviewed: it is ${now.status}`);
     }
-    const outcome =
-      before.status === 'hidden'
-        ? decision === 'approve'
-          ? 'restored'
-          : 'removed'
-        : decision === 'approve'
-          ? 'approved'
-          : 'rejected';
     this.logger.log({ msg: 'story reviewed', storyId: id, outcome });
     return { story, outcome };
+  }
+
+  /**
+   * A decision in the API or the dashboard: the reviewer is the principal's workspace, shown in
+   * Slack by the person's mention when signed in as a person, else by where it was decided.
+   */
+  async decideAsPrincipal(
+    principal: Principal,
+    id: string,
+    decision: Decision,
+    via: DecidedVia,
+  ): Promise<{ story: Story; outcome: ReviewOutcome }> {
+    const person = principal.personId ? await this.people.getById(principal.personId) : null;
+    const slackUserId =
+      person && person.workspaceId === principal.workspaceId ? person.slackUserId : null;
+    return this.decide({ workspaceId: principal.workspaceId, slackUserId, via }, id, decision);
   }
 
   /** Anyone may report a published story: it is hidden until HR restores or removes it. */
   async report(workspaceId: string, id: string): Promise<Story> {
     await this.get(workspaceId, id);
-    const story = await this.dataSource.transaction(async (m) => {
+    const story = await this.txHost.withTransaction(async () => {
       const moved = await this.stories.transition(
-        m,
         workspaceId,
         id,
         ['published'],
@@ -262,7 +338,7 @@ export class StoriesService {
         this.today(),
         { announce: true },
       );
-      if (moved) await this.queueAnnouncement(m, workspaceId);
+      if (moved) await this.queueAnnouncement(workspaceId);
       return moved;
     });
     if (!story)
@@ -348,6 +424,14 @@ export class StoriesService {
     };
   }
 
+  /**
+   * The stories section of the App Home tab (the latest stories from `latest`), its reaction
+   * buttons under the tab's own action ids.
+   */
+  homeSection(items: DigestItem[], reactActionId: (kind: string) => string): KnownBlock[] {
+    return homeStoryBlocks(items, reactActionId);
+  }
+
   /** The latest published stories with their counts (App Home). */
   async latest(workspaceId: string, limit = 5): Promise<DigestItem[]> {
     const rows = await this.stories.feed({ workspaceId, status: 'published', limit });
@@ -372,19 +456,69 @@ export class StoriesService {
   // Jobs
 
   /** stories.announce: every story HR has not seen yet goes to the HR channel, oldest first. */
-  async announce(job: WorkspaceJob): Promise<void> {
+  async announce(job: WorkspaceJobData): Promise<void> {
     const workspace = await this.workspaces.get(job.workspaceId);
     const { hrChannelId } = this.workspaces.settingsOf(workspace);
     const botToken = this.workspaces.botToken(workspace);
     if (!hrChannelId || !botToken) return;
     for (const story of await this.stories.unannounced(workspace.id)) {
-      await this.notifier.postForReview(botToken, hrChannelId, story, await this.authorOf(story));
-      await this.stories.markAnnounced(story.id);
+      const message = await this.notifier.postForReview(
+        botToken,
+        hrChannelId,
+        story,
+        await this.authorOf(story),
+      );
+      // Where the message is, sealed for this story: its ts is a precise time (hr-message-seal.ts).
+      await this.stories.markAnnounced(story.id, sealHrMessage(this.ring, story.id, message));
+    }
+  }
+
+  /**
+   * stories.reviewed: the story's HR review message, updated to say who decided and where, as
+   * the listener does after a button. Ends quietly (a log line, no retry) when there is nothing
+   * to update: no message on record (announced before references were kept, or never), a
+   * reference that does not open for this story, a story decided again since, or a message or
+   * channel Slack no longer has.
+   */
+  async updateReviewMessage(job: ReviewedJobData): Promise<void> {
+    const quiet = (reason: string) =>
+      this.logger.log({ msg: 'story HR message not updated', storyId: job.storyId, reason });
+    const story = await this.stories.findById(job.storyId);
+    if (!story) return quiet('story deleted');
+    if (story.status !== STATUS_AFTER[job.outcome]) return quiet('story decided again since');
+    const sealed = await this.stories.sealedHrMessage(story.id);
+    if (!sealed) return quiet('no HR message on record');
+    let message: { channel: string; ts: string };
+    try {
+      message = openHrMessage(this.ring, story.id, sealed);
+    } catch (err) {
+      if (!isKeyProblem(err)) throw err;
+      return quiet(`HR message reference does not open: ${(err as Error).name}`);
+    }
+    const workspace = await this.workspaces.get(story.workspaceId);
+    const botToken = this.workspaces.botToken(workspace);
+    if (!botToken) return quiet('workspace has no bot token');
+    try {
+      await this.notifier.markReviewed(botToken, message, {
+        story,
+        author: await this.authorOf(story),
+        counts: await this.countsOf(story.id),
+        decision: { by: job.by, outcome: job.outcome, via: job.via },
+      });
+    } catch (err) {
+      if (!(err instanceof SlackCallError) || err.retryable) throw err;
+      if (MESSAGE_GONE.includes(err.slackError ?? '')) return quiet(`Slack: ${err.slackError}`);
+      // Any other refusal (not_in_channel, cant_update_message, …) will not change on a retry.
+      this.logger.warn({
+        msg: 'story HR message not updated',
+        storyId: story.id,
+        reason: `Slack: ${err.slackError}`,
+      });
     }
   }
 
   /** stories.outcome: the DM to a named story's author. */
-  async tellOutcome(job: OutcomeJob): Promise<void> {
+  async tellOutcome(job: OutcomeJobData): Promise<void> {
     const story = await this.stories.findById(job.storyId);
     if (!story) return;
     const author = await this.authorOf(story);
@@ -410,12 +544,12 @@ export class StoriesService {
     for (const workspace of await this.workspaces.withDigestChannel()) {
       const channel = workspace.digestChannelId;
       if (!channel) continue;
-      const won = await this.dataSource.transaction(async (m) => {
-        if (!(await this.stories.claimDigest(m, workspace.id, week, channel))) return false;
-        await this.jobs.send<DigestJob>(
+      const won = await this.txHost.withTransaction(async () => {
+        if (!(await this.stories.claimDigest(workspace.id, week, channel))) return false;
+        await this.jobs.send<DigestJobData>(
           STORIES_QUEUES.digestPost,
           { workspaceId: workspace.id, week },
-          { manager: m, singletonKey: `${workspace.id}:${week}` },
+          { singletonKey: `${workspace.id}:${week}` },
         );
         return true;
       });
@@ -425,7 +559,7 @@ export class StoriesService {
   }
 
   /** stories.digest-post: the claimed week's published stories; nothing when already posted. */
-  async postDigest(job: DigestJob): Promise<void> {
+  async postDigest(job: DigestJobData): Promise<void> {
     const digest = await this.stories.findDigest(job.workspaceId, job.week);
     if (!digest || digest.postedTs) return;
     const workspace = await this.workspaces.get(job.workspaceId);

@@ -12,6 +12,12 @@ export const STORY_TAG_IDS = Object.keys(STORY_TAGS) as StoryTag[];
 export const STORY_STATUSES = ['published', 'pending', 'rejected', 'hidden'] as const;
 export type StoryStatus = (typeof STORY_STATUSES)[number];
 
+/** What a review did: a pending story approved or rejected, a reported one restored or removed. */
+export type ReviewOutcome = 'approved' | 'rejected' | 'restored' | 'removed';
+
+/** Where a review decided outside the HR channel's buttons was made. */
+export type DecidedVia = 'dashboard' | 'api';
+
 export const REACTIONS = {
   clap: { emoji: ':clap:', label: '👏' },
   heart: { emoji: ':heart:', label: '❤️' },
@@ -61,3 +67,10 @@ export interface NewStory {
 }
 
 export const emptyCounts = (): StoryCounts => ({ clap: 0, heart: 0, raised_hands: 0 });
+
+/** A published story as the digest and the App Home tab show it. */
+export interface DigestItem {
+  story: Story;
+  author: { slackUserId: string } | null;
+  counts: StoryCounts;
+}

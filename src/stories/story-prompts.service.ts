@@ -5,7 +5,6 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { FocusService } from '../focus/focus.service';
 import { JobsService } from '../jobs/jobs.service';
@@ -15,8 +14,9 @@ import { SlackGateway } from '../slack/slack-gateway';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { promptAt } from './prompt-bank';
 import { promptDm } from './slack/stories.blocks';
-import { PromptJob, STORIES_QUEUES } from './stories.queues';
+import { PromptJobData, STORIES_QUEUES } from './stories.queues';
 import { StoryPromptsRepository } from './story-prompts.repository';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 /** The weekday of the prompt (ISO: 5 = Friday), the end of an agent's working week. */
 export const PROMPT_WEEKDAY = 5;
@@ -31,11 +31,11 @@ export class StoryPromptsService {
     private readonly prompts: StoryPromptsRepository,
     private readonly people: PeopleService,
     private readonly workspaces: WorkspacesService,
-    private readonly focus: FocusService,
+    private readonly focusService: FocusService,
     private readonly jobs: JobsService,
     private readonly slack: SlackGateway,
     private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   async setOptIn(person: PersonEntity, on: boolean): Promise<void> {
@@ -71,13 +71,13 @@ export class StoryPromptsService {
       if (s.lastWeek === week) continue;
       const opensAt = due.minus({ minutes: CLAIM_LEAD_MINUTES }).toMillis();
       if (now.getTime() < opensAt || now.getTime() > due.endOf('day').toMillis()) continue;
-      const claimed = await this.dataSource.transaction(async (m) => {
-        const position = await this.prompts.claimWeek(m, s.personId, week);
+      const claimed = await this.txHost.withTransaction(async () => {
+        const position = await this.prompts.claimWeek(s.personId, week);
         if (position === null) return false;
-        await this.jobs.send<PromptJob>(
+        await this.jobs.send<PromptJobData>(
           STORIES_QUEUES.prompt,
           { personId: s.personId, week, question: promptAt(position), dueAt: due.toUTC().toISO()! },
-          { manager: m, singletonKey: `${s.personId}:${week}`, startAfter: due.toJSDate() },
+          { singletonKey: `${s.personId}:${week}`, startAfter: due.toJSDate() },
         );
         return true;
       });
@@ -87,16 +87,16 @@ export class StoryPromptsService {
   }
 
   /** stories.prompt: the DM, unless it is not due yet or the person is in a focus block. */
-  async deliver(job: PromptJob): Promise<void> {
+  async deliver(job: PromptJobData): Promise<void> {
     if (!(await this.prompts.isSubscribed(job.personId))) return;
     const dueAt = new Date(job.dueAt);
     if (this.clock.now() < dueAt) {
-      await this.jobs.send<PromptJob>(STORIES_QUEUES.prompt, job, { startAfter: dueAt });
+      await this.jobs.send<PromptJobData>(STORIES_QUEUES.prompt, job, { startAfter: dueAt });
       return;
     }
-    const busyUntil = await this.focus.busyUntil(job.personId);
+    const busyUntil = await this.focusService.busyUntil(job.personId);
     if (busyUntil) {
-      await this.jobs.send<PromptJob>(STORIES_QUEUES.prompt, job, { startAfter: busyUntil });
+      await this.jobs.send<PromptJobData>(STORIES_QUEUES.prompt, job, { startAfter: busyUntil });
       return;
     }
     const person = await this.people.getById(job.personId);

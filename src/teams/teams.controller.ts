@@ -1,19 +1,22 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { ApiErrors } from '../common/api-responses';
 import { CreateTeamDto, TeamDto, toTeamDto, UpdateTeamDto } from './dto/team.dto';
 import { TeamsService } from './teams.service';
 
 @ApiTags('teams')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/teams')
 export class TeamsController {
   constructor(private readonly teams: TeamsService) {}
 
   @Post()
   @Roles('admin')
-  @ApiOkResponse({ type: TeamDto })
+  @ApiCreatedResponse({ type: TeamDto })
+  @ApiErrors(400, 409)
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTeamDto): Promise<TeamDto> {
     return toTeamDto(await this.teams.create(p.workspaceId, body), 0);
   }
@@ -28,6 +31,7 @@ export class TeamsController {
   @Patch(':id')
   @Roles('admin')
   @ApiOkResponse({ type: TeamDto })
+  @ApiErrors(400, 404, 409)
   async update(
     @CurrentPrincipal() p: Principal,
     @Param('id', ParseUUIDPipe) id: string,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../common/errors';
 import { sqlState } from '../database/sql-state';
 import { TeamEntity } from './team.entity';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -13,7 +13,16 @@ function isUniqueViolation(err: unknown): boolean {
 
 @Injectable()
 export class TeamsRepository {
-  constructor(@InjectRepository(TeamEntity) private readonly repo: Repository<TeamEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<TeamEntity> {
+    return this.txHost.tx.getRepository(TeamEntity);
+  }
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   findInWorkspace(workspaceId: string, id: string): Promise<TeamEntity | null> {
     return this.repo.findOneBy({ workspaceId, id });

@@ -4,6 +4,11 @@ import { notFound } from '../common/errors';
 import { TeamEntity } from './team.entity';
 import { TeamsRepository } from './teams.repository';
 
+/** How results and summaries name people who are in no team. */
+export const NO_TEAM_LABEL = 'No team';
+/** How results name a team that answered a round and has since been deleted. */
+export const FORMER_TEAM_LABEL = 'Former team';
+
 export interface TeamView {
   team: TeamEntity;
   members: number;

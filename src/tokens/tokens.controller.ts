@@ -8,14 +8,22 @@ import {
   ParseUUIDPipe,
   Post,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { ApiErrors } from '../common/api-responses';
 import { CreatedTokenDto, CreateTokenDto, TokenDto, toTokenDto } from './dto/token.dto';
 import { TokensService } from './tokens.service';
 
 @ApiTags('tokens')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Roles('admin')
 @Controller('api/tokens')
 export class TokensController {
@@ -23,6 +31,7 @@ export class TokensController {
 
   @Post()
   @ApiCreatedResponse({ type: CreatedTokenDto })
+  @ApiErrors(400)
   async create(
     @CurrentPrincipal() p: Principal,
     @Body() body: CreateTokenDto,
@@ -39,6 +48,8 @@ export class TokensController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'the token no longer works' })
+  @ApiErrors(400, 404)
   delete(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.tokens.delete(p.workspaceId, id);
   }

@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { ApiTokenEntity } from './api-token.entity';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 @Injectable()
 export class TokensRepository {
-  constructor(
-    @InjectRepository(ApiTokenEntity) private readonly repo: Repository<ApiTokenEntity>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<ApiTokenEntity> {
+    return this.txHost.tx.getRepository(ApiTokenEntity);
+  }
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   create(values: Omit<ApiTokenEntity, 'id' | 'createdAt' | 'lastUsedAt'>): Promise<ApiTokenEntity> {
     return this.repo.save(this.repo.create(values));

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { SealedColumn, sealedColumnIn } from '../common/reseal';
 import { WorkspaceEntity } from './workspace.entity';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../database/transactions';
 
 export interface InstallationRecord {
   slackTeamId: string;
@@ -28,24 +29,26 @@ export type SettingsPatch = Partial<
 
 @Injectable()
 export class WorkspacesRepository {
-  constructor(
-    @InjectRepository(WorkspaceEntity) private readonly repo: Repository<WorkspaceEntity>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  /** Stored bot tokens (for re-sealing under a new ENCRYPTION_KEY). */
-  async sealedValues(): Promise<{ id: string; sealed: string }[]> {
-    return this.repo.query(
-      `SELECT id, bot_token_enc AS sealed FROM workspaces WHERE bot_token_enc IS NOT NULL`,
-    );
+  private get repo(): Repository<WorkspaceEntity> {
+    return this.txHost.tx.getRepository(WorkspaceEntity);
   }
 
-  /** Replaces a sealed token unless it changed meanwhile (a reinstall, another replica). */
-  async replaceSealed(id: string, from: string, to: string): Promise<void> {
-    await this.repo.query(
-      `UPDATE workspaces SET bot_token_enc = $3 WHERE id = $1 AND bot_token_enc = $2`,
-      [id, from, to],
-    );
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
   }
+
+  /**
+   * Stored bot tokens by Slack team id, which they are bound to (re-sealed at boot); each
+   * replaced only if it did not change meanwhile (a reinstall, another replica).
+   */
+  readonly botTokens: SealedColumn = sealedColumnIn((sql, params) => this.db.query(sql, params), {
+    table: 'workspaces',
+    column: 'bot_token_enc',
+    key: 'slack_team_id',
+  });
 
   findById(id: string): Promise<WorkspaceEntity | null> {
     return this.repo.findOneBy({ id });
@@ -76,16 +79,12 @@ export class WorkspacesRepository {
   }
 
   /** Insert or refresh an installation; a reinstall keeps the workspace's settings and data. */
-  async existsForSlackTeam(slackTeamId: string, manager: EntityManager): Promise<boolean> {
-    return (await manager.getRepository(WorkspaceEntity).countBy({ slackTeamId })) > 0;
+  async existsForSlackTeam(slackTeamId: string): Promise<boolean> {
+    return (await this.db.getRepository(WorkspaceEntity).countBy({ slackTeamId })) > 0;
   }
 
-  async saveInstallation(
-    record: InstallationRecord,
-    manager?: EntityManager,
-  ): Promise<WorkspaceEntity> {
-    const repo = manager ? manager.getRepository(WorkspaceEntity) : this.repo;
-    await repo
+  async saveInstallation(record: InstallationRecord): Promise<WorkspaceEntity> {
+    await this.repo
       .createQueryBuilder()
       .insert()
       .values(record)
@@ -101,7 +100,7 @@ export class WorkspacesRepository {
         ['slack_team_id'],
       )
       .execute();
-    return (await repo.findOneBy({ slackTeamId: record.slackTeamId }))!;
+    return (await this.repo.findOneBy({ slackTeamId: record.slackTeamId }))!;
   }
 
   async updateSettings(id: string, patch: SettingsPatch): Promise<WorkspaceEntity> {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
@@ -48,6 +47,14 @@ export const FOCUS_RETENTION_DAYS = { default: 30, min: 7, max: 365 } as const;
  */
 export const SLACK_TEAM_CACHE_MS = 30_000;
 
+/**
+ * What a bot token is bound to: its workspace row, named by the Slack team id (the row's unique
+ * key, known before an installation's row exists), and its column.
+ */
+export function botTokenRow(slackTeamId: string): string {
+  return `workspaces/${slackTeamId}/bot_token`;
+}
+
 @Injectable()
 export class WorkspacesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WorkspacesService.name);
@@ -64,7 +71,11 @@ export class WorkspacesService implements OnApplicationBootstrap {
 
   /** Bot tokens sealed under a previous ENCRYPTION_KEY (or the first format) are sealed again. */
   async onApplicationBootstrap(): Promise<void> {
-    const { resealed, unreadable } = await resealTokens(this.cipher, this.workspaces);
+    const { resealed, unreadable } = await resealTokens(
+      this.cipher,
+      this.workspaces.botTokens,
+      botTokenRow,
+    );
     if (resealed > 0) this.logger.log({ msg: 'bot tokens sealed under ENCRYPTION_KEY', resealed });
     if (unreadable > 0) {
       this.logger.error({
@@ -116,20 +127,17 @@ export class WorkspacesService implements OnApplicationBootstrap {
     return candidates[0];
   }
 
-  existsForSlackTeam(slackTeamId: string, manager: EntityManager): Promise<boolean> {
-    return this.workspaces.existsForSlackTeam(slackTeamId, manager);
+  existsForSlackTeam(slackTeamId: string): Promise<boolean> {
+    return this.workspaces.existsForSlackTeam(slackTeamId);
   }
 
-  async saveInstallation(
-    installation: Installation,
-    manager?: EntityManager,
-  ): Promise<WorkspaceEntity> {
+  async saveInstallation(installation: Installation): Promise<WorkspaceEntity> {
     const { botToken, ...rest } = installation;
     this.bySlackTeam.delete(installation.slackTeamId);
-    const saved = await this.workspaces.saveInstallation(
-      { ...rest, botTokenEnc: this.cipher.encrypt(botToken) },
-      manager,
-    );
+    const saved = await this.workspaces.saveInstallation({
+      ...rest,
+      botTokenEnc: this.cipher.encrypt(botToken, botTokenRow(installation.slackTeamId)),
+    });
     // Again once written: a lookup in between may have cached the row being replaced.
     this.bySlackTeam.delete(installation.slackTeamId);
     return saved;
@@ -146,11 +154,11 @@ export class WorkspacesService implements OnApplicationBootstrap {
     let token = this.botTokens.get(workspace);
     if (token === undefined) {
       try {
-        token = this.cipher.decrypt(workspace.botTokenEnc);
+        token = this.cipher.decrypt(workspace.botTokenEnc, botTokenRow(workspace.slackTeamId));
       } catch (err) {
         if (!isKeyProblem(err)) throw err;
         this.logger.warn({
-          msg: 'bot token unreadable with ENCRYPTION_KEY: Slack is off for this workspace until it is reinstalled',
+          msg: 'bot token unreadable with ENCRYPTION_KEY (or not sealed for this workspace): Slack is off for this workspace until it is reinstalled',
           workspaceId: workspace.id,
         });
         return undefined;

@@ -80,7 +80,7 @@ describe('npm run demo', () => {
     );
     expect(rounds.rows).toHaveLength(2);
     for (const r of rounds.rows) {
-      // Closed by RoundsService.close: key destroyed, ballots opened into responses.
+      // Closed by RoundClosingService.close: key destroyed, ballots opened into responses.
       expect(r).toMatchObject({ status: 'closed', ballot_key: null, sealed: 0 });
       expect(r.opened).toBeGreaterThan(20);
       expect(r.merged_at_rest).toBe(true);

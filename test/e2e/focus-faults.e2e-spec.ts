@@ -10,22 +10,8 @@ import { FocusService } from '../../src/focus/focus.service';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from '../support/eventually';
-import { pulseWorld, PulseWorld, slashCommand } from '../support/pulse-world';
+import { connectFocusTokens, pulseWorld, PulseWorld, slashCommand } from '../support/pulse-world';
 import { startTestApp, TestApp } from '../support/test-app';
-
-/** Gives each agent a user token (as /slack/connect would) and returns token by user. */
-async function connectAll(w: PulseWorld, users: string[]): Promise<Map<string, string>> {
-  const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
-  const tokens = new Map<string, string>();
-  for (const user of users) {
-    const token = w.slack.issueUserToken(w.teamId, user);
-    tokens.set(user, token);
-    await w.t.app
-      .get(PeopleService)
-      .connectUserToken(workspace.id, user, token, 'users.profile:write,dnd:write');
-  }
-  return tokens;
-}
 
 async function focusVia(app: TestApp, w: PulseWorld, user: string, text: string) {
   const reply = await slashCommand(w, { command: '/focus', text, userId: user }, app.url);
@@ -69,7 +55,7 @@ describe('focus sync with two app instances on one database', () => {
   beforeAll(async () => {
     w = await pulseWorld({ desk: AGENTS + 1 });
     ds = w.t.app.get(DataSource);
-    tokens = await connectAll(w, w.members.desk);
+    tokens = await connectFocusTokens(w, w.members.desk);
     second = await startTestApp({
       slack: w.slack,
       db: w.t.db,
@@ -153,7 +139,7 @@ describe('focus sync across an app restart', () => {
 
   it('restores at the scheduled end when the app that applied the block has been replaced', async () => {
     const [user] = w.members.desk;
-    const [token] = (await connectAll(w, [user])).values();
+    const [token] = (await connectFocusTokens(w, [user])).values();
     await fetch(`${w.slack.apiUrl}users.profile.set`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },

@@ -12,18 +12,19 @@ import { FocusRetentionService } from '../../src/focus/focus-retention.service';
 import { FocusSyncService } from '../../src/focus/focus-sync.service';
 import { FocusRepository } from '../../src/focus/focus.repository';
 import { FocusService } from '../../src/focus/focus.service';
+import { FOCUS_QUEUES } from '../../src/focus/focus.queues';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from '../support/eventually';
+import { focusSyncSettled } from '../support/focus-settle';
 import {
+  connectFocusTokens,
   deliveredTo,
-  postSlack,
   pulseWorld,
   PulseWorld,
   slashCommand,
 } from '../support/pulse-world';
 import { walkOAuth } from '../support/oauth-flow';
-import { blockActionsPayload, eventBody, interactionBody } from '../support/slack-signing';
 import { TEST_OAUTH } from '../support/test-app';
 import { TestClock } from '../support/test-clock';
 
@@ -40,13 +41,7 @@ describe('/focus', () => {
   beforeAll(async () => {
     w = await pulseWorld({ desk: 5 });
     ds = w.t.app.get(DataSource);
-    const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
-    for (const user of w.members.desk.slice(0, 4)) {
-      tokens.set(user, w.slack.issueUserToken(w.teamId, user));
-      await w.t.app
-        .get(PeopleService)
-        .connectUserToken(workspace.id, user, tokens.get(user)!, 'users.profile:write,dnd:write');
-    }
+    tokens = await connectFocusTokens(w, w.members.desk.slice(0, 4));
   });
 
   afterAll(async () => {
@@ -58,7 +53,7 @@ describe('/focus', () => {
     expect(reply.status).toBe(200);
     return reply;
   };
-  const tokens = new Map<string, string>();
+  let tokens = new Map<string, string>();
   /** What the agent does in Slack themselves, with their own token. */
   const setOwnStatus = (user: string, status_text: string, status_emoji: string) =>
     fetch(`${w.slack.apiUrl}users.profile.set`, {
@@ -70,23 +65,8 @@ describe('/focus', () => {
       body: JSON.stringify({ profile: { status_text, status_emoji, status_expiration: 0 } }),
     });
 
-  /**
-   * No focus sync is running or due soon (a sync that found its block busy comes back a second
-   * later): the Slack calls of earlier tests are over, so a fault a test injects next is met by
-   * the call it means. Ends of blocks still running, far ahead, do not count.
-   */
-  const settled = () =>
-    eventually(
-      async () => {
-        const [{ n }] = await ds.query(
-          `SELECT count(*)::int AS n FROM pgboss.job
-            WHERE name IN ('focus.start', 'focus.end') AND state IN ('created', 'retry', 'active')
-              AND start_after <= now() + interval '90 seconds'`,
-        );
-        return n === 0;
-      },
-      { what: 'focus sync to settle' },
-    );
+  /** No focus sync is running or due soon (see focusSyncSettled). */
+  const settled = () => focusSyncSettled(ds);
 
   /** The agent's latest block, as stored. */
   const latestBlock = async (user: string) => {
@@ -256,145 +236,22 @@ describe('/focus', () => {
     await ds.query(`UPDATE focus_rules SET active = false`);
   });
 
-  it('publishes App Home with the running block (End now), open pulses, and a lead’s team board', async () => {
-    const user = w.members.desk[0];
-    await request(w.t.url)
-      .patch(`/api/people/${user}`)
-      .set(w.admin)
-      .send({ role: 'lead' })
-      .expect(200);
-    await focus(user, '25m home check');
-    const event = eventBody({
-      teamId: w.teamId,
-      event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1.2' },
-    });
-    await postSlack(w, event, 'application/json').expect(200);
-    const view = await eventually(() => w.slack.homeView(user), {
-      what: 'the published home view',
-    });
-    const text = JSON.stringify(view);
-    expect(text).toContain('Focusing until');
-    expect(text).toContain('home check');
-    expect(text).toContain('home_focus_end');
-    expect(text).toContain('desk: ');
-    expect(text).toContain('heads-down until');
-    expect(text).toContain('Quiet check');
-    expect(text).toContain('pulse_open_modal');
-    await focus(user, 'off');
-    await request(w.t.url)
-      .patch(`/api/people/${user}`)
-      .set(w.admin)
-      .send({ role: 'agent' })
-      .expect(200);
-  });
-
-  it('App Home buttons: focus for 30 min, end it, start a scheduled block now, and say when coverage refuses', async () => {
-    const user = w.members.desk[3];
-    await settled();
-    const press = async (actionId: string, value: string) => {
-      const before = JSON.stringify(w.slack.homeView(user) ?? null);
-      const payload = blockActionsPayload({
-        userId: user,
-        teamId: w.teamId,
-        actionId,
-        value,
-        view: { id: 'VHOME01', type: 'home' },
-      });
-      await postSlack(w, interactionBody(payload)).expect(200);
-      // Each button publishes the tab again.
-      return eventually(
-        () => {
-          const view = w.slack.homeView(user);
-          return view && JSON.stringify(view) !== before ? JSON.stringify(view) : undefined;
-        },
-        { what: `the home tab after ${actionId}` },
-      );
-    };
-    const liveBlocks = async () =>
-      (await ds.query(
-        `SELECT b.id, b.starts_at, b.ends_at, b.source FROM focus_blocks b
-           JOIN people p ON p.id = b.person_id
-          WHERE p.slack_user_id = $1 AND b.state IN ('scheduled', 'active') ORDER BY b.starts_at`,
-        [user],
-      )) as { id: string; starts_at: Date; ends_at: Date; source: string }[];
-
-    // Open the tab: no block, so it offers quick starts.
-    await postSlack(
-      w,
-      eventBody({
-        teamId: w.teamId,
-        event: { type: 'app_home_opened', user, channel: 'D0HOME3', tab: 'home', event_ts: '3.1' },
-      }),
-      'application/json',
-    ).expect(200);
-    const opened = await eventually(() => w.slack.homeView(user), { what: 'the home tab' });
-    expect(JSON.stringify(opened)).toContain('home_focus_quick');
-
-    let view = await press('home_focus_quick', '30');
-    expect(view).toContain('Focusing until');
-    const [quick] = await liveBlocks();
-    expect(quick.source).toBe('home');
-    expect(new Date(quick.ends_at).getTime() - new Date(quick.starts_at).getTime()).toBe(
-      30 * 60_000,
-    );
-    await eventually(() => w.slack.user(user)!.profile.status_emoji === ':no_bell:', {
-      what: 'the focus status',
-    });
-    // A value the tab never offers is ignored.
-    const junk = blockActionsPayload({
-      userId: user,
-      teamId: w.teamId,
-      actionId: 'home_focus_quick',
-      value: '100000',
-      view: { id: 'VHOME01', type: 'home' },
-    });
-    await postSlack(w, interactionBody(junk)).expect(200);
-    expect(await liveBlocks()).toHaveLength(1);
-
-    view = await press('home_focus_end', quick.id);
-    expect(view).not.toContain('Focusing until');
-    await eventually(() => w.slack.user(user)!.profile.status_emoji !== ':no_bell:', {
-      what: 'the status put back',
-    });
-
-    // A block tomorrow, started now from the tab.
-    await focus(user, 'tomorrow 9:00 1h');
-    const [scheduled] = await liveBlocks();
-    view = await press('home_focus_start_now', scheduled.id);
-    expect(view).toContain('Focusing until');
-    const [started] = await liveBlocks();
-    expect(started.id).toBe(scheduled.id);
-    expect(new Date(started.starts_at).getTime()).toBeLessThanOrEqual(Date.now());
-    expect(new Date(started.ends_at).getTime()).toBe(new Date(scheduled.ends_at).getTime());
-    await eventually(() => w.slack.user(user)!.profile.status_emoji === ':no_bell:', {
-      what: 'the focus status of the started block',
-    });
-    await press('home_focus_end', started.id);
-    await settled();
-
-    // Coverage: with minOnDuty = members, any focus is refused, and the tab says so.
-    await request(w.t.url)
-      .patch(`/api/teams/${w.teamIds.desk}`)
-      .set(w.admin)
-      .send({ minOnDuty: 5 })
-      .expect(200);
-    view = await press('home_focus_quick', '60');
-    expect(view).toContain('fewer than 5 agents on duty');
-    expect(await liveBlocks()).toHaveLength(0);
-    await request(w.t.url)
-      .patch(`/api/teams/${w.teamIds.desk}`)
-      .set(w.admin)
-      .send({ minOnDuty: 0 })
-      .expect(200);
-  });
-
   it('explains bad input in one line with an example, and calls nothing', async () => {
+    const user = w.members.desk[2];
+    const [{ since }]: { since: Date }[] = await ds.query(`SELECT now() AS since`);
     w.slack.clearCalls();
-    const res = await focus(w.members.desk[2], 'whenever');
+    const res = await focus(user, 'whenever');
     expect(res.text).toContain('/focus 45m');
     expect(res.text).not.toMatch(/Error|at .*\.ts/);
-    const token = tokens.get(w.members.desk[2]);
-    expect(w.slack.calls().filter((c) => c.token === token)).toHaveLength(0);
+    // Nothing was queued for the refused command ...
+    const [{ queued }]: { queued: number }[] = await ds.query(
+      `SELECT count(*)::int AS queued FROM pgboss.job WHERE name = ANY($1) AND created_on >= $2`,
+      [[FOCUS_QUEUES.start, FOCUS_QUEUES.end, FOCUS_QUEUES.connected], since],
+    );
+    expect(queued).toBe(0);
+    // ... and every sync in flight or due soon has run, so no call of the agent's can come later.
+    await settled();
+    expect(w.slack.calls().filter((c) => c.token === tokens.get(user))).toHaveLength(0);
   });
 
   it('refuses a block that would leave the team below minOnDuty, with the next time it fits', async () => {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { eventually } from '../support/eventually';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from '../support/test-app';
 import { SlackStandIn } from '../support/slack-stand-in';
 
@@ -118,6 +119,58 @@ describe('HTTP basics', () => {
     expect(unknown.body.message).toContain('property colour should not exist');
     const missing = await request(t.url).post('/api/teams').set(admin).send({}).expect(400);
     expect(missing.body.message).toContain('name');
+  });
+
+  it('refuses null for a field that cannot be unset (it reached a NOT NULL column: a 500)', async () => {
+    // Found by the long fuzz run (seed 1): PATCH /api/teams/{id} {"minOnDuty":null}.
+    const team = await request(t.url)
+      .post('/api/teams')
+      .set(admin)
+      .send({ name: 'Nullable?' })
+      .expect(201);
+    for (const [field, message] of [
+      ['minOnDuty', 'minOnDuty must be an integer'],
+      ['name', 'name must be a string'],
+    ]) {
+      const res = await request(t.url)
+        .patch(`/api/teams/${team.body.id}`)
+        .set(admin)
+        .send({ [field]: null })
+        .expect(400);
+      expect(res.body.message).toContain(message);
+    }
+    const hour = await request(t.url)
+      .patch('/api/settings')
+      .set(admin)
+      .send({ storyPromptHour: null })
+      .expect(400);
+    expect(hour.body.message).toContain('storyPromptHour must be a whole hour');
+    slack.addUser({ id: 'U0NULLROLE', teamId: 'T0BASICS', name: 'nula', tz: 'UTC' });
+    await eventually(
+      async () => {
+        await request(t.url).post('/api/people/sync').set(admin);
+        const people = await request(t.url).get('/api/people').set(admin).expect(200);
+        return people.body.some((p: { slackUserId: string }) => p.slackUserId === 'U0NULLROLE');
+      },
+      { what: 'the new person imported' },
+    );
+    const role = await request(t.url)
+      .patch('/api/people/U0NULLROLE')
+      .set(admin)
+      .send({ role: null })
+      .expect(400);
+    expect(role.body.message).toContain('role must be one of');
+    // What the fields hold is unchanged, and null still means "no team" where it says so.
+    const after = await request(t.url).get('/api/teams').set(admin).expect(200);
+    expect(after.body.find((x: { id: string }) => x.id === team.body.id)).toMatchObject({
+      name: 'Nullable?',
+      minOnDuty: 0,
+    });
+    await request(t.url)
+      .patch('/api/people/U0NULLROLE')
+      .set(admin)
+      .send({ teamId: null })
+      .expect(200);
   });
 
   it('answers a 2 MB body with 413 and stays healthy', async () => {

@@ -330,9 +330,7 @@ describe('people, teams, tokens and settings, scoped per workspace', () => {
         active: true,
       };
       const fresh = { ...existing, slackUserId: 'UANEW0001', name: 'newcomer' };
-      await t.app
-        .get(PeopleRepository)
-        .insertMany(ds.manager, workspace.id, [existing, fresh], new Date());
+      await t.app.get(PeopleRepository).insertMany(workspace.id, [existing, fresh], new Date());
       const [{ n: after }] = await ds.query(
         `SELECT count(*)::int AS n FROM people WHERE workspace_id = $1`,
         [workspace.id],

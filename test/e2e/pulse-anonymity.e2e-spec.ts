@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { ResponsesService } from '../../src/pulse/responses.service';
 import { eventually } from '../support/eventually';
 import {
   deliveredTo,
@@ -24,8 +25,8 @@ import {
 import {
   blockActionsPayload,
   interactionBody,
+  pulseAnswerPayload,
   signSlackRequest,
-  viewSubmissionPayload,
 } from '../support/slack-signing';
 import { TEST_SIGNING_SECRET } from '../support/test-app';
 
@@ -1345,18 +1346,13 @@ describe('pulse anonymity under attack', () => {
       const roundId = await openRound(survey, 5);
       const signedSubmission = (user: string, workload: number, enps: number) => {
         const body = interactionBody(
-          viewSubmissionPayload({
+          pulseAnswerPayload({
             userId: user,
             teamId: w.teamId,
-            callbackId: 'pulse_answer',
-            privateMetadata: JSON.stringify({ roundId }),
-            values: {
-              'q:workload': {
-                answer: { type: 'radio_buttons', selected_option: { value: String(workload) } },
-              },
-              'q:enps': {
-                answer: { type: 'static_select', selected_option: { value: String(enps) } },
-              },
+            roundId,
+            answers: {
+              workload: { kind: 'scale5', value: String(workload) },
+              enps: { kind: 'enps', value: String(enps) },
             },
           }),
         );
@@ -1431,6 +1427,31 @@ describe('pulse anonymity under attack', () => {
         n: 5,
         distribution: { '1': 0, '2': 1, '3': 3, '4': 0, '5': 1 },
       });
+    });
+
+    it('acknowledges a tap only once it is recorded: one that fails is not acked, and the tap again counts', async () => {
+      const survey = await createSurvey('Tap while the database is away', ONE_TAP_QUESTIONS, [
+        'bravo',
+      ]);
+      const roundId = await openRound(survey, 5);
+      const [agent] = w.members.bravo;
+      const responses = w.t.app.get(ResponsesService);
+      const answer = jest
+        .spyOn(responses, 'answer')
+        .mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+      try {
+        const failed = await tapScore(w, agent, roundId, 4);
+        // Slack shows the button failed; the agent was never told it was taken.
+        expect(failed.status).toBeGreaterThanOrEqual(500);
+        expect(await participation(roundId)).toMatchObject({ responded: 0 });
+        // Answered in the acknowledgement's time: the answer is in before the 200.
+        await tapScore(w, agent, roundId, 4).expect(200);
+        expect(await participation(roundId)).toMatchObject({ responded: 1 });
+        expect(answer).toHaveBeenCalledTimes(2);
+      } finally {
+        answer.mockRestore();
+      }
+      await closeRound(roundId);
     });
   });
 

@@ -5,7 +5,8 @@
  */
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { RoundsService } from '../../src/pulse/rounds.service';
+import { RoundRemindersService } from '../../src/pulse/round-reminders.service';
+import { RoundSchedulerService } from '../../src/pulse/round-scheduler.service';
 import { eventually } from '../support/eventually';
 import {
   deliveredTo,
@@ -254,7 +255,7 @@ describe('pulse lifecycle', () => {
         .expect(409);
       expect(again.body.message).toContain('already sent');
       // The timed reminder firing later changes nothing.
-      await w.t.app.get(RoundsService).remindOnSchedule({ roundId });
+      await w.t.app.get(RoundRemindersService).remindOnSchedule({ roundId });
       expect(
         w.slack.calls('chat.postMessage').filter((c) => /reminder/i.test(String(c.params.text))),
       ).toHaveLength(7);
@@ -286,14 +287,14 @@ describe('pulse lifecycle', () => {
         questions: [{ kind: 'scale5', prompt: 'I felt supported this week' }],
         schedule: { rrule: 'FREQ=WEEKLY;BYDAY=TH', localTime: '15:00' },
       }).expect(201);
-      const rounds = w.t.app.get(RoundsService);
+      const scheduler = w.t.app.get(RoundSchedulerService);
       // Thursday 26 Nov 2026, 00:30 UTC: 15:00 on Thursday has been reached nowhere yet.
       clock.set('2026-11-26T00:30:00Z');
-      expect(await rounds.openScheduledRounds()).toBe(0);
+      expect(await scheduler.openScheduledRounds()).toBe(0);
       // Thursday 26 Nov 2026 in UTC+14 reaches 15:00 at 01:00 UTC: the round opens.
       clock.set('2026-11-26T01:00:00Z');
-      expect(await rounds.openScheduledRounds()).toBe(1);
-      expect(await rounds.openScheduledRounds()).toBe(0);
+      expect(await scheduler.openScheduledRounds()).toBe(1);
+      expect(await scheduler.openScheduledRounds()).toBe(0);
       const invitations = await ds.query(
         `SELECT p.tz, i.deliver_after FROM round_invitations i JOIN people p ON p.id = i.person_id
            JOIN rounds r ON r.id = i.round_id WHERE r.survey_id = $1`,

@@ -14,7 +14,8 @@ import { BallotBoxService } from '../../src/pulse/ballot-box.service';
 import { MERGED_TEAM_ID } from '../../src/pulse/sealing/publishable-groups';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { deliveredTo, pulseWorld, PulseWorld, submitModal } from '../support/pulse-world';
-import { startTestApp, TestApp } from '../support/test-app';
+import { keyEnv, restartable, RestartableApp } from '../support/key-restarts';
+import { TestApp } from '../support/test-app';
 
 const OPTIONS = ['Zendesk-QZX', 'Intercom-QZX', 'Front-QZX'];
 const QUESTIONS = [
@@ -23,45 +24,27 @@ const QUESTIONS = [
   { id: 'comment', kind: 'text', prompt: 'Anything else?' },
 ];
 
-const b64 = (key: Buffer) => key.toString('base64');
-
 describe('sealed ballots', () => {
   const keyA = randomBytes(32);
   const keyB = randomBytes(32);
   let w: PulseWorld;
-  /** The world's first app, which owns the database; and the app running now (restarts). */
-  let first: TestApp;
+  let keyed: RestartableApp | undefined;
+  /** The app running now (a restart replaces it). */
   let app: TestApp;
 
   beforeAll(async () => {
-    w = await pulseWorld({ alpha: 12, bravo: 10 }, { app: { env: { ENCRYPTION_KEY: b64(keyA) } } });
-    first = w.t;
+    w = await pulseWorld(
+      { alpha: 12, bravo: 10 },
+      { app: { env: { ENCRYPTION_KEY: keyEnv(keyA) } } },
+    );
+    keyed = restartable(w);
     app = w.t;
   });
 
-  afterAll(async () => {
-    if (!w) return;
-    if (app === first) return w.close();
-    await app.close();
-    await w.slack.stop();
-    await first.db.release();
-  });
+  afterAll(() => keyed?.close());
 
-  /** Stops the running app and starts another on the same database with these keys. */
   async function restart(keys: { current: Buffer; previous?: Buffer }): Promise<void> {
-    if (app === first) await first.app.close();
-    else await app.close();
-    app = await startTestApp({
-      slack: w.slack,
-      db: first.db,
-      env: {
-        SLACK_BOT_TOKEN: w.slack.issueBotToken(w.teamId),
-        ENCRYPTION_KEY: b64(keys.current),
-        ENCRYPTION_KEY_PREVIOUS: keys.previous ? b64(keys.previous) : undefined,
-      },
-    });
-    // The world's helpers post to w.t.url: point them at the running app.
-    (w as { t: TestApp }).t = app;
+    app = await keyed!.restart(keys);
   }
 
   const ds = () => app.app.get(DataSource);
@@ -236,6 +219,24 @@ describe('sealed ballots', () => {
       .set(w.admin)
       .send({ teamId: solo })
       .expect(200);
+    // Put them back whatever happens: the tests that follow count on their team.
+    try {
+      await closeWithSoloAgent(roundId, solo, moved, others);
+    } finally {
+      await request(app.url)
+        .patch(`/api/people/${moved}`)
+        .set(w.admin)
+        .send({ teamId: w.teamIds.alpha })
+        .expect(200);
+    }
+  });
+
+  async function closeWithSoloAgent(
+    roundId: string,
+    solo: string,
+    moved: string,
+    others: string[],
+  ) {
     await answer(roundId, moved, 1, 2, 'only-the-solo-agent-wrote-this');
     for (const user of others.slice(0, 12)) await answer(roundId, user, 5, 0);
     await request(app.url).post(`/api/rounds/${roundId}/close`).set(w.admin).expect(200);
@@ -267,13 +268,7 @@ describe('sealed ballots', () => {
     expect(results.body.respondents).toBe(13);
     const soloGroup = results.body.groups.find((g: { name: string }) => g.name === 'solo');
     expect(soloGroup).toEqual({ key: solo, name: 'solo', suppressed: true });
-    // Put them back for the tests that follow.
-    await request(app.url)
-      .patch(`/api/people/${moved}`)
-      .set(w.admin)
-      .send({ teamId: w.teamIds.alpha })
-      .expect(200);
-  });
+  }
 
   it('upgrading: a round left open by the release before sealing keeps its plaintext answers until close, then is sealed like the rest', async () => {
     const roundId = await openRound();

@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { FocusService } from '../../src/focus/focus.service';
 import { PROMPT_BANK } from '../../src/stories/prompt-bank';
 import { StoryPromptsService } from '../../src/stories/story-prompts.service';
-import type { PromptJob } from '../../src/stories/stories.queues';
+import type { PromptJobData } from '../../src/stories/stories.queues';
 import { eventually } from '../support/eventually';
 import { postSlack, pulseWorld, PulseWorld } from '../support/pulse-world';
 import { blockActionsPayload, interactionBody } from '../support/slack-signing';
@@ -63,7 +63,7 @@ describe('the weekly story prompt', () => {
        JOIN people p ON p.id::text = j.data->>'personId'
        WHERE j.name = 'stories.prompt' AND p.slack_user_id = $1 ORDER BY j.created_on`,
       [userId],
-    )) as { delayMs: number; data: PromptJob }[];
+    )) as { delayMs: number; data: PromptJobData }[];
 
   it('shows the opt-in on App Home as turned on', async () => {
     const home = await eventually(
@@ -100,13 +100,13 @@ describe('the weekly story prompt', () => {
 
     clock.set('2026-11-27T15:50:00Z');
     expect(await prompts.tick()).toBe(2);
-    const queued = new Map<string, PromptJob>();
+    const queued = new Map<string, PromptJobData>();
     for (const userId of [paris, parisFocused]) {
       const [job] = await promptJobs(userId);
       // Queued at 15:50 for 17:00 Paris (16:00Z): the queue counts the delay.
       expect(job.delayMs).toBe(10 * 60_000);
       expect(job.data.question).toBe(PROMPT_BANK[0]);
-      queued.set(userId, job.data as PromptJob);
+      queued.set(userId, job.data as PromptJobData);
     }
     expect(await promptJobs(newYork)).toEqual([]);
     // The queue runs jobs on its own clock; here the test runs each one as the queue would.
@@ -133,7 +133,7 @@ describe('the weekly story prompt', () => {
     expect(await prompts.tick()).toBe(0);
 
     clock.set('2026-11-27T16:46:00Z');
-    await prompts.deliver(deferred[1].data as PromptJob);
+    await prompts.deliver(deferred[1].data as PromptJobData);
     await eventually(() => promptDms(parisFocused)[0], { what: 'the prompt after focus' });
     expect(promptDms(paris)).toHaveLength(1);
   });
@@ -146,7 +146,7 @@ describe('the weekly story prompt', () => {
     // Queued at 21:50 for 17:00 New York (22:00Z).
     expect(job.delayMs).toBe(10 * 60_000);
     clock.set('2026-11-27T22:00:10Z');
-    await prompts.deliver(job.data as PromptJob);
+    await prompts.deliver(job.data as PromptJobData);
     await eventually(() => promptDms(newYork)[0], { what: 'the New York prompt' });
     expect(promptDms(notOptedIn)).toEqual([]);
   });

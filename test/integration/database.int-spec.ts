@@ -4,7 +4,7 @@
  * not leak into other transactions, and migrations that run once when started concurrently.
  */
 import { DataSource } from 'typeorm';
-import { migrate, withSchemaDataSource } from '../../src/database/database';
+import { migrate, revert, withSchemaDataSource } from '../../src/database/database';
 import { MIGRATIONS } from '../../migrations';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -92,6 +92,41 @@ describe('database', () => {
           ds.query('SELECT name FROM migrations'),
         );
         expect(rows).toHaveLength(MIGRATIONS.length);
+      } finally {
+        await db.release();
+      }
+    });
+
+    it('revert one by one, newest first, to an empty schema, and apply again', async () => {
+      const db = await acquireTestDatabase({ empty: true });
+      const functions = () =>
+        withSchemaDataSource(db.url, (ds) =>
+          ds.query(
+            `SELECT p.oid::regprocedure::text AS f FROM pg_proc p
+               JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = current_schema() ORDER BY 1`,
+          ),
+        );
+      try {
+        await migrate(db.url);
+        const reverted: string[] = [];
+        for (let name = await revert(db.url); name; name = await revert(db.url))
+          reverted.push(name);
+        expect(reverted).toEqual(MIGRATIONS.map((m) => new m().name).reverse());
+        expect(await functions()).toEqual([]);
+        expect(await migrate(db.url)).toHaveLength(MIGRATIONS.length);
+        // slack_reserve() is gone at the top; reverting its drop gives both versions back.
+        const names = async () => (await functions()).map((r: { f: string }) => r.f);
+        expect(await names()).not.toContainEqual(expect.stringMatching(/^slack_reserve/));
+        let last: string | undefined;
+        do last = await revert(db.url);
+        while (last && last !== 'DropSlackReserve1765046400000');
+        expect(await names()).toEqual(
+          expect.arrayContaining([
+            'slack_reserve(uuid,character varying,timestamp with time zone,integer)',
+            expect.stringMatching(/^slack_reserve\(uuid,.*,integer,integer\)$/),
+          ]),
+        );
       } finally {
         await db.release();
       }

@@ -13,6 +13,7 @@ import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from '../../src/common/clock';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
+import { TransactionHost, TransactionsModule } from '../../src/database/transactions';
 import { JobsModule } from '../../src/jobs/jobs.module';
 import { JOBS_POOL_SIZE, JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
@@ -40,6 +41,13 @@ class RecordJob implements JobHandler<{ key: string }> {
 @Job({ queue: STATELY_QUEUE, policy: 'stately', retryLimit: 0 })
 class StatelyRecordJob extends RecordJob {}
 
+/** A subscriber of an event (JobsService.emit): a job here for each emit. */
+const EVENT = 'test.happened';
+const EVENT_QUEUE = 'test.on-happened';
+@Injectable()
+@Job({ queue: EVENT_QUEUE, on: [EVENT], retryLimit: 0 })
+class HappenedJob extends RecordJob {}
+
 /** More workers than the queue has connections, so some of its polls wait for one. */
 @Injectable()
 @Job({ queue: SHUTDOWN_QUEUE, retryLimit: 0, workers: JOBS_POOL_SIZE + 2 })
@@ -62,7 +70,7 @@ async function replica(
   url: string,
   {
     jobsUrl = url,
-    providers = [RecordJob, StatelyRecordJob] as Provider[],
+    providers = [RecordJob, StatelyRecordJob, HappenedJob] as Provider[],
     clock = new SystemClock() as Clock,
   } = {},
 ): Promise<INestApplicationContext> {
@@ -70,6 +78,7 @@ async function replica(
     imports: [
       ClockModule.forRoot(clock),
       TypeOrmModule.forRoot({ type: 'postgres', url, extra: { max: 4 } }),
+      TransactionsModule,
       JobsModule.forRoot(jobsUrl),
     ],
     providers,
@@ -109,8 +118,9 @@ describe('jobs', () => {
 
   it('runs a job queued in a committed transaction exactly once across two replicas', async () => {
     const jobs = a.get(JobsService);
-    await ds.transaction(async (manager) => {
-      await jobs.send(QUEUE, { key: 'committed' }, { manager });
+    // The ambient transaction: send picks it up without being handed a connection.
+    await a.get(TransactionHost).withTransaction(async () => {
+      await jobs.send(QUEUE, { key: 'committed' });
     });
     await eventually(async () => (await runs('committed')) === 1, { what: 'the job to run' });
     // Both replicas keep polling; the job is completed, so neither runs it again.
@@ -124,12 +134,29 @@ describe('jobs', () => {
   it('drops a job queued in a transaction that rolls back', async () => {
     const jobs = a.get(JobsService);
     await expect(
-      ds.transaction(async (manager) => {
-        await jobs.send(QUEUE, { key: 'rolled-back' }, { manager });
+      a.get(TransactionHost).withTransaction(async () => {
+        await jobs.send(QUEUE, { key: 'rolled-back' });
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
     expect(await queued('rolled-back')).toBe(0);
+  });
+
+  it("queues an emitted event for its subscribers in the emitter's transaction", async () => {
+    const jobs = a.get(JobsService);
+    const txHost = a.get(TransactionHost);
+    await expect(
+      txHost.withTransaction(async () => {
+        await jobs.emit(EVENT, { key: 'event-rolled-back' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await txHost.withTransaction(() => jobs.emit(EVENT, { key: 'event-committed' }));
+    await eventually(async () => (await runs('event-committed')) === 1, {
+      what: 'the subscriber to run',
+    });
+    expect(await queued('event-rolled-back', EVENT_QUEUE)).toBe(0);
+    expect(await runs('event-rolled-back')).toBe(0);
   });
 
   it('deduplicates by singleton key on a stately queue, from either replica', async () => {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { eventually } from './eventually';
+import { captureLog, recordSecret } from './log-capture';
 
 // Boot takes 6-9 s on an idle 2-core machine (PGlite init dominates); under a parallel test
 // run it can take several times that, so the deadline is generous: this is not a timing test.
@@ -68,8 +69,21 @@ export async function startAppProcess(
     env: { PATH: process.env.PATH ?? '', ...clockEnv(), PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  // Credentials the test hands the process: none may come back in its output.
+  recordSecret(
+    ...Object.entries(env)
+      .filter(([k]) => /SECRET|TOKEN|KEY/.test(k) && !/^SLACK_API_URL$/.test(k))
+      .map(([, v]) => v),
+  );
+  // What it writes is its log (stdout, as in production): captured for the suite's scan.
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+    captureLog(d.toString());
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+    captureLog(d.toString());
+  });
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );

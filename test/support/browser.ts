@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 /**
- * Debian's Chromium driven by playwright-core (STACK-NOTES: never `npx playwright install`).
+ * Debian's Chromium driven by playwright-core, never `npx playwright install`: it downloads a
+ * browser build, and installs may only come from the npm and Debian registries
+ * (docs/architecture.md#tests).
  * A missing browser is a failure with the fix in its message, never a skipped test.
  */
 import * as fs from 'node:fs';

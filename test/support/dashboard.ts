@@ -3,6 +3,7 @@
  * request, the link from the ephemeral reply, the confirmation POST, the session cookie.
  */
 import request from 'supertest';
+import { recordSecret } from './log-capture';
 import type { PulseWorld } from './pulse-world';
 import { slashCommand } from './pulse-world';
 
@@ -22,6 +23,7 @@ export async function dashboardLink(
   const res = await slashCommand(world, { command: '/pulse', text: 'dashboard', userId });
   if (res.status !== 200) throw new Error(`/pulse dashboard answered ${res.status}: ${res.text}`);
   const match = /\/auth\/link\/([A-Za-z0-9_-]{20,})/.exec(res.text);
+  recordSecret(match?.[1]);
   return { token: match?.[1], reply: res.text };
 }
 
@@ -37,6 +39,7 @@ export async function redeem(appUrl: string, token: string): Promise<DashboardSe
   if (res.status !== 303) throw new Error(`sign-in answered ${res.status}: ${res.text}`);
   const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0] ?? '';
   const cookie = setCookie.split(';')[0];
+  recordSecret(cookie.split('=')[1]);
   const page = await request(appUrl).get('/').set('Cookie', cookie);
   if (page.status !== 200) throw new Error(`the overview answered ${page.status}: ${page.text}`);
   return { cookie, setCookie, csrf: csrfFrom(page.text) };

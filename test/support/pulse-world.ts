@@ -5,15 +5,17 @@
  */
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from './eventually';
 import { SlackStandIn } from './slack-stand-in';
 import {
   blockActionsPayload,
   interactionBody,
+  ModalAnswers,
+  pulseAnswerPayload,
   signSlackRequest,
   slashCommandBody,
-  viewSubmissionPayload,
 } from './slack-signing';
 import {
   startTestApp,
@@ -36,7 +38,8 @@ export interface PulseWorld {
 
 export async function pulseWorld(
   teams: Record<string, number>,
-  options: { teamId?: string; app?: TestAppOptions } = {},
+  /** socketMode: Slack reaches the app over Socket Mode (SLACK_APP_TOKEN), not signed HTTP. */
+  options: { teamId?: string; app?: TestAppOptions; socketMode?: boolean } = {},
 ): Promise<PulseWorld> {
   const teamId = options.teamId ?? 'T0PULSE01';
   const slack = await SlackStandIn.start();
@@ -59,7 +62,13 @@ export async function pulseWorld(
   const t = await startTestApp({
     slack,
     ...options.app,
-    env: { SLACK_BOT_TOKEN: slack.issueBotToken(teamId), ...options.app?.env },
+    env: {
+      SLACK_BOT_TOKEN: slack.issueBotToken(teamId),
+      ...(options.socketMode
+        ? { SLACK_APP_TOKEN: slack.issueAppToken(), SLACK_SIGNING_SECRET: undefined }
+        : {}),
+      ...options.app?.env,
+    },
   });
   const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
   await request(t.url).post('/api/people/sync').set(admin).expect(200);
@@ -126,33 +135,26 @@ export function postSlack(
     .send(body);
 }
 
+export type { ModalAnswers };
+
 /** Answers the modal: values keyed by question id (scores/options as Slack sends them; text as typed). */
 export function submitModal(
   world: PulseWorld,
   userId: string,
   roundId: string,
-  answers: Record<string, { kind: 'scale5' | 'enps' | 'choice' | 'text'; value: string }>,
+  answers: ModalAnswers,
 ) {
-  const values: Record<string, Record<string, unknown>> = {};
-  for (const [questionId, a] of Object.entries(answers)) {
-    values[`q:${questionId}`] = {
-      answer:
-        a.kind === 'text'
-          ? { type: 'plain_text_input', value: a.value }
-          : {
-              type: a.kind === 'enps' ? 'static_select' : 'radio_buttons',
-              selected_option: { value: a.value },
-            },
-    };
-  }
-  const payload = viewSubmissionPayload({
-    userId,
-    teamId: world.teamId,
-    callbackId: 'pulse_answer',
-    privateMetadata: JSON.stringify({ roundId }),
-    values,
-  });
-  return postSlack(world, interactionBody(payload));
+  return postSlack(world, interactionBody(modalSubmissionPayload(world, userId, roundId, answers)));
+}
+
+/** The view_submission payload of the pulse modal, as Slack sends it over HTTP or Socket Mode. */
+export function modalSubmissionPayload(
+  world: PulseWorld,
+  userId: string,
+  roundId: string,
+  answers: ModalAnswers,
+): Record<string, unknown> {
+  return pulseAnswerPayload({ teamId: world.teamId, userId, roundId, answers });
 }
 
 export function tapScore(
@@ -212,4 +214,24 @@ export async function installSecondWorkspace(
     botScopes: null,
     installedBySlackUserId: null,
   });
+}
+
+/**
+ * Gives each of `users` a user token with the focus scopes, as /slack/connect would after
+ * Slack's consent screen; returns the token by user.
+ */
+export async function connectFocusTokens(
+  w: PulseWorld,
+  users: readonly string[],
+): Promise<Map<string, string>> {
+  const workspace = (await w.t.app.get(WorkspacesService).findBySlackTeamId(w.teamId))!;
+  const tokens = new Map<string, string>();
+  for (const user of users) {
+    const token = w.slack.issueUserToken(w.teamId, user);
+    tokens.set(user, token);
+    await w.t.app
+      .get(PeopleService)
+      .connectUserToken(workspace.id, user, token, 'users.profile:write,dnd:write');
+  }
+  return tokens;
 }

@@ -221,6 +221,40 @@ export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string
   };
 }
 
+/** Answers to the pulse modal by question id: scores and options as Slack sends them, text as typed. */
+export type ModalAnswers = Record<
+  string,
+  { kind: 'scale5' | 'enps' | 'choice' | 'text'; value: string }
+>;
+
+/** The pulse answer modal's `view_submission`, as Slack sends it over HTTP or Socket Mode. */
+export function pulseAnswerPayload(input: {
+  teamId: string;
+  userId: string;
+  roundId: string;
+  answers: ModalAnswers;
+}): Record<string, unknown> {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const [questionId, a] of Object.entries(input.answers)) {
+    values[`q:${questionId}`] = {
+      answer:
+        a.kind === 'text'
+          ? { type: 'plain_text_input', value: a.value }
+          : {
+              type: a.kind === 'enps' ? 'static_select' : 'radio_buttons',
+              selected_option: { value: a.value },
+            },
+    };
+  }
+  return viewSubmissionPayload({
+    userId: input.userId,
+    teamId: input.teamId,
+    callbackId: 'pulse_answer',
+    privateMetadata: JSON.stringify({ roundId: input.roundId }),
+    values,
+  });
+}
+
 export interface ShortcutInput extends PayloadUserInput {
   callbackId: string;
   triggerId: string;

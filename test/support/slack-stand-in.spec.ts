@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { ErrorCode, LogLevel, WebClient, type Logger } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
+import { quietSlackLogger as quietLogger } from './quiet-slack-logger';
 import { SlackStandIn } from './slack-stand-in';
 import {
   blockActionsPayload,
@@ -15,17 +16,6 @@ import {
 // (errors, pagination, rate-limit handling) is what @slack/web-api makes of Slack's responses.
 
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
-
-// WebClient logs Slack's `[ERROR]` response_metadata messages; the tests assert on them instead.
-const quietLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 interface SlackError {
   code: string;
@@ -271,6 +261,38 @@ describe('SlackStandIn', () => {
       expect(slack.rateLimitViolations()).toHaveLength(1);
     });
 
+    it('enforces a hidden token bucket: the burst at once, then its rate, with the Retry-After to the next token', async () => {
+      slack.setHiddenLimit('users.info', { perMinute: 30, burst: 3 });
+      const info = () => client(botToken).users.info({ user: 'U1' });
+      for (let i = 0; i < 3; i++) await expect(info()).resolves.toMatchObject({ ok: true });
+      const refused = await rejection(info());
+      expect(refused.code).toBe('slack_webapi_rate_limited_error');
+      expect(refused.retryAfter).toBe(2); // a token every 2 s
+      advance(2_000);
+      await expect(info()).resolves.toMatchObject({ ok: true });
+      // Inside the next Retry-After, a call sent after the 429 was answered is a violation.
+      expect((await rejection(info())).retryAfter).toBe(2);
+      advance(1_000);
+      await rejection(info());
+      expect(slack.rateLimitViolations()).toEqual([
+        expect.objectContaining({ method: 'users.info', at: T0 + 3_000 }),
+      ]);
+      advance(1_000);
+      await expect(info()).resolves.toMatchObject({ ok: true });
+    });
+
+    it('does not count calls already on their way when the 429 was answered as violations', async () => {
+      slack.setHiddenLimit('users.info', { perMinute: 60, burst: 2 });
+      slack.setInFlightAllowance(1_000);
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => client(botToken).users.info({ user: 'U1' })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+      expect(slack.calls('users.info').filter((c) => c.status === 429)).toHaveLength(6);
+      expect(slack.rateLimitViolations()).toEqual([]);
+      expect(slack.refusedWhileInFlight()).toHaveLength(5);
+    });
+
     it('injects HTTP failures, platform errors and 429s for the next N calls', async () => {
       slack.failNext('users.info', { status: 500 });
       const http = await rejection(client(botToken).users.info({ user: 'U1' }));
@@ -426,6 +448,14 @@ describe('SlackStandIn', () => {
         }),
       );
       expect(notMine.data?.error).toBe('cant_update_message');
+
+      // Deleted by a person in Slack: the message is gone, and updating it says so.
+      expect(slack.deleteMessage(posted.channel!, posted.ts!)).toBe(true);
+      expect(slack.messages(open1.channel?.id)).toEqual([]);
+      const gone = await rejection(
+        web.chat.update({ channel: posted.channel!, ts: posted.ts!, text: 'x' }),
+      );
+      expect(gone.data?.error).toBe('message_not_found');
     });
 
     it('rejects unknown channels and stores ephemerals', async () => {

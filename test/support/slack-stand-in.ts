@@ -1,7 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { TEST_APP_ID } from './slack-signing';
+import {
+  eventBody,
+  EventBodyInput,
+  slashCommandBody,
+  SlashCommandInput,
+  TEST_APP_ID,
+} from './slack-signing';
+import {
+  appLevelToken,
+  SocketAck,
+  SocketDeliverOptions,
+  SocketModeStandIn,
+  SocketModeStandInOptions,
+} from './slack-socket-mode-stand-in';
+import { recordSecret } from './log-capture';
 
 /**
  * A local stand-in for the parts of Slack's Web API (and OAuth, and response_url) this app uses.
@@ -10,12 +24,15 @@ import { TEST_APP_ID } from './slack-signing';
  */
 
 type Json = Record<string, unknown>;
-type TokenType = 'bot' | 'user';
+/** `app`: an app-level token (`xapp-…`), good only for apps.connections.open. */
+type TokenType = 'bot' | 'user' | 'app';
 
 export interface SlackStandInOptions {
   port?: number;
   /** Clock (ms) for rate windows, OAuth code, trigger, snooze and status expiry. */
   now?: () => number;
+  /** Socket Mode: ack timeout, retries, ping interval. */
+  socketMode?: SocketModeStandInOptions;
 }
 
 export interface TeamSeed {
@@ -106,17 +123,47 @@ export interface CallRecord {
   teamId?: string;
   status: number;
   error?: string;
+  /** Received and never answered (a storm's `hang`); status is 0. */
+  hung?: true;
 }
 
 export interface RateLimitViolation extends CallRecord {
   /** End (ms) of the Retry-After period this call ignored. */
   retryAfterUntil: number;
+  /** When the 429 announcing that Retry-After was answered. */
+  announcedAt: number;
 }
+
+/** A token bucket per workspace: `perMinute` tokens a minute, at most `burst` held. */
+export interface HiddenLimit {
+  perMinute: number;
+  burst: number;
+}
+
+/** The order requests came in, and the real time (see the server's request handler). */
+const arrivalOf = new WeakMap<IncomingMessage, number>();
+const arrivalMs = new WeakMap<IncomingMessage, number>();
 
 export interface Fault {
   status?: number;
   error?: string;
   retryAfter?: number;
+}
+
+/**
+ * What a call meets during a storm (`storm()`): a fault as failNext takes it, `hang` (the
+ * request is received and never answered, as a Slack edge that stalls: the method does not run,
+ * and the caller's own timeout ends the wait), or nothing (the call is served normally).
+ */
+export type StormFault = Fault | 'hang' | undefined;
+
+export interface Storm {
+  /** Methods the storm hits; every method when omitted. */
+  methods?: string[];
+  /** The storm blows until this instant of the stand-in's clock (ms). */
+  until: number;
+  /** Decides each call's fate, e.g. at random. */
+  pick: (method: string) => StormFault;
 }
 
 export interface StoredMessage {
@@ -307,24 +354,52 @@ export class SlackStandIn {
   private readonly limits = new Map<string, { perMinute: number; retryAfterSeconds?: number }>();
   private readonly windows = new Map<string, number[]>();
   private readonly retryAfterUntil = new Map<string, number>();
+  /**
+   * When each Retry-After was sent: the arrival number of the last call that had come in, and
+   * the real time (performance.now(), whatever clock the stand-in is given).
+   */
+  private readonly retryAfterSentAt = new Map<string, { arrivals: number; realMs: number }>();
+  private readonly hiddenLimits = new Map<string, HiddenLimit>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly violations: RateLimitViolation[] = [];
+  private readonly refusedInFlight: CallRecord[] = [];
+  private arrivals = 0;
+  private inFlightMs = 0;
+  /** When each running Retry-After was announced (the 429 answered), on the stand-in's clock. */
+  private readonly announcedAt = new Map<string, number>();
+  private currentStorm?: Storm;
   private oauthApp?: { clientId: string; clientSecret: string; appId: string; botName: string };
   private authorizing?: { teamId: string; userId: string; approve: boolean };
   private tsSeq = 0;
 
   private readonly server: Server;
+  /** Socket Mode: the WebSocket side, reached at the URLs apps.connections.open hands out. */
+  readonly socket: SocketModeStandIn;
 
-  private constructor(private readonly clock: () => number) {
+  private constructor(
+    private readonly clock: () => number,
+    socketOptions?: SocketModeStandInOptions,
+  ) {
     this.server = createServer((req, res) => {
+      // Numbered as they come in, before any await: a call that came in before a 429 was sent
+      // was already on its way, whatever order the two are handled in.
+      arrivalOf.set(req, ++this.arrivals);
+      arrivalMs.set(req, performance.now());
       this.route(req, res).catch((err: unknown) => {
         res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end(String(err instanceof Error ? err.stack : err));
       });
     });
+    this.socket = new SocketModeStandIn(
+      () => `ws://127.0.0.1:${this.port}`,
+      () => this.appId(),
+      socketOptions,
+    );
+    this.server.on('upgrade', (req, socket, head) => this.socket.handleUpgrade(req, socket, head));
   }
 
   static async start(opts: SlackStandInOptions = {}): Promise<SlackStandIn> {
-    const standIn = new SlackStandIn(opts.now ?? Date.now);
+    const standIn = new SlackStandIn(opts.now ?? Date.now, opts.socketMode);
     await new Promise<void>((resolve, reject) => {
       standIn.server.once('error', reject);
       standIn.server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -347,6 +422,7 @@ export class SlackStandIn {
   }
 
   async stop(): Promise<void> {
+    await this.socket.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) =>
       this.server.close((err) => (err ? reject(err) : resolve())),
@@ -435,6 +511,7 @@ export class SlackStandIn {
   issueBotToken(teamId: string, opts: { botUserId?: string; scopes?: string[] } = {}): string {
     const bot = this.ensureBotUser(teamId, opts.botUserId);
     const token = `xoxb-${randomDigits(12)}-${randomDigits(13)}-${randomBytes(12).toString('base64url')}`;
+    recordSecret(token);
     this.tokens.set(token, {
       token,
       type: 'bot',
@@ -451,6 +528,7 @@ export class SlackStandIn {
     if (this.users.get(userId)?.teamId !== teamId)
       throw new Error(`no user ${userId} in ${teamId}`);
     const token = `xoxp-${randomDigits(12)}-${randomDigits(12)}-${randomDigits(13)}-${randomBytes(16).toString('hex')}`;
+    recordSecret(token);
     this.tokens.set(token, { token, type: 'user', teamId, userId, scopes: [...scopes] });
     return token;
   }
@@ -462,6 +540,31 @@ export class SlackStandIn {
   ): void {
     const rec = this.tokens.get(token);
     if (rec) rec.revoked = error;
+  }
+
+  /** An app-level token (Basic Information → App-Level Tokens), scope connections:write. */
+  issueAppToken(scopes: string[] = ['connections:write']): string {
+    const token = appLevelToken(this.appId());
+    this.tokens.set(token, { token, type: 'app', teamId: '', userId: '', scopes: [...scopes] });
+    return token;
+  }
+
+  // ------------------------------------------------------------------- Socket Mode payloads
+
+  /** A slash command over Socket Mode: the same fields Slack POSTs, as a JSON payload. */
+  socketSlashCommand(input: SlashCommandInput, options?: SocketDeliverOptions): Promise<SocketAck> {
+    const fields = Object.fromEntries(new URLSearchParams(slashCommandBody(input)));
+    return this.socket.send('slash_commands', fields, options);
+  }
+
+  /** block_actions, view_submission, shortcut… over Socket Mode: the payload as it is, no form. */
+  socketInteractive(payload: Json, options?: SocketDeliverOptions): Promise<SocketAck> {
+    return this.socket.send('interactive', payload, options);
+  }
+
+  /** An Events API callback over Socket Mode. */
+  socketEvent(input: EventBodyInput, options?: SocketDeliverOptions): Promise<SocketAck> {
+    return this.socket.send('events_api', JSON.parse(eventBody(input)) as Json, options);
   }
 
   setOAuthApp(app: {
@@ -518,15 +621,50 @@ export class SlackStandIn {
     return { arrived: arrivedP, release };
   }
 
+  /**
+   * A fault schedule: until `storm.until`, each call of the storm's methods meets what
+   * `storm.pick` decides (a 5xx, a 429 with Retry-After, a hung response, or normal service).
+   * Retry-After is honoured as Slack does: a call before it ends is refused again and recorded
+   * as a violation (rateLimitViolations).
+   */
+  storm(storm: Storm): void {
+    this.currentStorm = storm;
+  }
+
   /** Per API method per workspace, as Slack counts (the app is implicit: there is one). */
   setRateLimit(method: string, limit: { perMinute: number; retryAfterSeconds?: number }): void {
     this.limits.set(method, limit);
   }
 
+  /**
+   * A limit the app is not told of (as a workspace may enforce one under or over Slack's
+   * published tier): a token bucket per workspace of `perMinute` tokens a minute holding at most
+   * `burst`, full at first. A call without a token is answered 429 with the Retry-After after
+   * which one will be there. Takes the place of a setRateLimit window for the method.
+   */
+  setHiddenLimit(method: string, limit: HiddenLimit): void {
+    this.limits.delete(method);
+    this.hiddenLimits.set(method, limit);
+  }
+
+  /**
+   * A call that reaches Slack within `ms` (real time) after a 429 was sent was on its way before
+   * the client could have heard of it — a request on a new connection comes in after the ones
+   * already open, and a busy client reads the 429 late: refused, but not counted as ignoring
+   * Retry-After (rateLimitViolations). 0 by default: only calls that came in before the 429.
+   */
+  setInFlightAllowance(ms: number): void {
+    this.inFlightMs = ms;
+  }
+
   clearRateLimits(): void {
     this.limits.clear();
+    this.hiddenLimits.clear();
+    this.buckets.clear();
     this.windows.clear();
     this.retryAfterUntil.clear();
+    this.retryAfterSentAt.clear();
+    this.announcedAt.clear();
   }
 
   // ------------------------------------------------------------------------------ inspectors
@@ -538,10 +676,34 @@ export class SlackStandIn {
   clearCalls(): void {
     this.callLog.length = 0;
     this.violations.length = 0;
+    this.refusedInFlight.length = 0;
   }
 
+  /**
+   * Calls made inside a Retry-After window: sent after Slack had answered 429 for the method in
+   * the workspace and before the Retry-After it gave had passed.
+   */
   rateLimitViolations(): RateLimitViolation[] {
     return clone(this.violations);
+  }
+
+  /**
+   * Calls that reached Slack inside a Retry-After window but had been sent before that 429 was
+   * answered (they came in first): refused, as Slack refuses them, but not ignoring anything.
+   */
+  refusedWhileInFlight(): CallRecord[] {
+    return clone(this.refusedInFlight);
+  }
+
+  /**
+   * A message deleted in Slack by a person (in the client, not through the API): later calls
+   * naming it (chat.update) answer `message_not_found`, as Slack's do. False when there was none.
+   */
+  deleteMessage(channel: string, ts: string): boolean {
+    const i = this.storedMessages.findIndex((m) => m.channel === channel && m.ts === ts);
+    if (i < 0) return false;
+    this.storedMessages.splice(i, 1);
+    return true;
   }
 
   messages(channel?: string): StoredMessage[] {
@@ -621,7 +783,7 @@ export class SlackStandIn {
       token,
       params,
       at: now,
-      teamId: auth?.teamId,
+      teamId: auth?.teamId || undefined,
       status: 200,
     };
     this.callLog.push(record);
@@ -643,12 +805,32 @@ export class SlackStandIn {
     if (parsed.error) return reply(200, fail(parsed.error));
     const spec = this.router[method];
     const isOAuth = method === 'oauth.v2.access';
-    if (!spec && !isOAuth) return reply(404, fail('unknown_method', { req_method: method }));
+    const isConnectionsOpen = method === 'apps.connections.open';
+    if (!spec && !isOAuth && !isConnectionsOpen)
+      return reply(404, fail('unknown_method', { req_method: method }));
 
     const limitKey = `${auth?.teamId ?? token ?? '-'}|${method}`;
     const announcedUntil = this.retryAfterUntil.get(limitKey);
+    const limited = (retryAfter: number) => {
+      this.retryAfterUntil.set(limitKey, now + retryAfter * 1000);
+      this.retryAfterSentAt.set(limitKey, { arrivals: this.arrivals, realMs: performance.now() });
+      this.announcedAt.set(limitKey, now);
+      headers['Retry-After'] = String(retryAfter);
+      return reply(429, fail('ratelimited'));
+    };
     if (announcedUntil !== undefined && now < announcedUntil) {
-      this.violations.push({ ...record, retryAfterUntil: announcedUntil });
+      const sent = this.retryAfterSentAt.get(limitKey)!;
+      const onItsWay =
+        arrivalOf.get(req)! <= sent.arrivals || arrivalMs.get(req)! - sent.realMs < this.inFlightMs;
+      if (!onItsWay) {
+        this.violations.push({
+          ...record,
+          retryAfterUntil: announcedUntil,
+          announcedAt: this.announcedAt.get(limitKey) ?? 0,
+        });
+      } else {
+        this.refusedInFlight.push(record);
+      }
       headers['Retry-After'] = String(Math.ceil((announcedUntil - now) / 1000));
       return reply(429, fail('ratelimited'));
     }
@@ -658,13 +840,16 @@ export class SlackStandIn {
       this.windows.delete(limitKey);
     }
 
-    const fault = this.takeFault(method);
+    const stormFault = this.stormFault(method, now);
+    if (stormFault === 'hang') {
+      record.status = 0;
+      record.hung = true;
+      // Never answered: the caller's timeout ends it; stop() closes the connection.
+      return;
+    }
+    const fault = stormFault ?? this.takeFault(method);
     if (fault) {
-      if (fault.retryAfter !== undefined) {
-        this.retryAfterUntil.set(limitKey, now + fault.retryAfter * 1000);
-        headers['Retry-After'] = String(fault.retryAfter);
-        return reply(429, fail('ratelimited'));
-      }
+      if (fault.retryAfter !== undefined) return limited(fault.retryAfter);
       if (fault.status && fault.status !== 200 && !fault.error) {
         record.status = fault.status;
         res.writeHead(fault.status, { 'Content-Type': 'text/html; charset=utf-8' });
@@ -678,6 +863,12 @@ export class SlackStandIn {
     if (!token) return reply(200, fail('not_authed'));
     if (!auth) return reply(200, fail('invalid_auth'));
     if (auth.revoked) return reply(200, fail(auth.revoked));
+    // App-level tokens open Socket Mode connections and do nothing else; nothing else opens one.
+    if (isConnectionsOpen || auth.type === 'app') {
+      if (!isConnectionsOpen || auth.type !== 'app')
+        return reply(200, fail('not_allowed_token_type'));
+      return reply(200, this.appsConnectionsOpen(auth));
+    }
     const team = this.teams.get(auth.teamId)!;
     const actor = this.users.get(auth.userId)!;
     if (actor.deleted) return reply(200, fail('account_inactive'));
@@ -689,14 +880,26 @@ export class SlackStandIn {
       const window = (this.windows.get(limitKey) ?? []).filter((t) => t > now - 60_000);
       if (window.length >= limit.perMinute) {
         const natural = Math.max(1, Math.ceil((window[0] + 60_000 - now) / 1000));
-        const retryAfter = limit.retryAfterSeconds ?? natural;
-        this.retryAfterUntil.set(limitKey, now + retryAfter * 1000);
         this.windows.set(limitKey, window);
-        headers['Retry-After'] = String(retryAfter);
-        return reply(429, fail('ratelimited'));
+        return limited(limit.retryAfterSeconds ?? natural);
       }
       window.push(now);
       this.windows.set(limitKey, window);
+    }
+    const hidden = this.hiddenLimits.get(method);
+    if (hidden) {
+      const bucket = this.buckets.get(limitKey) ?? { tokens: hidden.burst, at: now };
+      bucket.tokens = Math.min(
+        hidden.burst,
+        bucket.tokens + ((now - bucket.at) * hidden.perMinute) / 60_000,
+      );
+      bucket.at = now;
+      this.buckets.set(limitKey, bucket);
+      if (bucket.tokens < 1) {
+        const msToToken = ((1 - bucket.tokens) * 60_000) / hidden.perMinute;
+        return limited(Math.max(1, Math.ceil(msToToken / 1000)));
+      }
+      bucket.tokens -= 1;
     }
 
     if (!spec.tokens.includes(auth.type)) return reply(200, fail('not_allowed_token_type'));
@@ -708,6 +911,13 @@ export class SlackStandIn {
     }
     this.expireState(actor);
     reply(200, spec.handle({ params, auth, team, actor, now }));
+  }
+
+  private stormFault(method: string, now: number): StormFault {
+    const storm = this.currentStorm;
+    if (!storm || now >= storm.until) return undefined;
+    if (storm.methods && !storm.methods.includes(method)) return undefined;
+    return storm.pick(method);
   }
 
   private takeFault(method: string): Fault | undefined {
@@ -739,6 +949,7 @@ export class SlackStandIn {
     if (!this.authorizing || !this.authorizing.approve) return redirect({ error: 'access_denied' });
     const split = (s: string | null) => (s ?? '').split(/[\s,]+/).filter(Boolean);
     const code = `${randomDigits(10)}.${randomDigits(13)}.${randomBytes(32).toString('hex')}`;
+    recordSecret(code, code.split('.')[2]);
     this.codes.set(code, {
       clientId: this.oauthApp.clientId,
       teamId: this.authorizing.teamId,
@@ -852,6 +1063,16 @@ export class SlackStandIn {
   }
 
   // ------------------------------------------------------------------------ method handlers
+
+  private appsConnectionsOpen(auth: TokenRecord): Json {
+    if (!auth.scopes.includes('connections:write')) {
+      return fail('missing_scope', {
+        needed: 'connections:write',
+        provided: auth.scopes.join(','),
+      });
+    }
+    return { ok: true, url: this.socket.issueUrl() };
+  }
 
   private authTest({ auth, team, actor }: Ctx): Json {
     return {

@@ -3,6 +3,7 @@
  * submits it, pressing a message's buttons, and reading what the stand-in received.
  */
 import request from 'supertest';
+import { eventually } from './eventually';
 import { postSlack, PulseWorld } from './pulse-world';
 import { blockActionsPayload, interactionBody, viewSubmissionPayload } from './slack-signing';
 
@@ -92,4 +93,19 @@ export async function tokenFor(
 /** Every text of a Slack message (text and blocks), as one string to search. */
 export function messageText(m: { text: string; blocks?: unknown[] }): string {
   return `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
+}
+
+/** The HR channel's review message of a story (`kind` a button of it), once posted. */
+export function reviewMessage(w: PulseWorld, storyId: string, kind = 'story_approve') {
+  return eventually(
+    () =>
+      w.slack
+        .messages(HR_CHANNEL)
+        .find(
+          (m) =>
+            JSON.stringify(m.blocks ?? []).includes(`"value":"${storyId}"`) &&
+            JSON.stringify(m.blocks ?? []).includes(kind),
+        ),
+    { what: `the HR review message of ${storyId}` },
+  );
 }

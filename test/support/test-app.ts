@@ -5,6 +5,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createHash, randomBytes } from 'node:crypto';
 import * as os from 'node:os';
+import type { Server } from 'node:http';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.factory';
@@ -13,6 +14,7 @@ import { PACED_METHODS } from '../../src/slack/slack-tiers';
 import { createLogger } from '../../src/common/logging';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 import { SlackStandIn } from './slack-stand-in';
+import { captureLog, recordSecret } from './log-capture';
 import { acquireTestDatabase, TestDatabase } from './test-database';
 
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -22,6 +24,13 @@ export const TEST_OAUTH = {
   clientSecret: 'test-client-secret',
   stateSecret: 'test-state-secret-0123456789',
 };
+
+recordSecret(
+  TEST_SIGNING_SECRET,
+  TEST_ADMIN_TOKEN,
+  TEST_OAUTH.clientSecret,
+  TEST_OAUTH.stateSecret,
+);
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -46,6 +55,20 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** Slack on (signing secret, OAuth); default true when `slack` is given. */
   slackEnabled?: boolean;
+}
+
+/** How a key could appear in a log line. */
+function keyForms(key: Buffer | undefined): string[] {
+  return key ? [key.toString('base64'), key.toString('base64url'), key.toString('hex')] : [];
+}
+
+/**
+ * The apps this test file has started and not closed, by URL, with a way to close each;
+ * test-environment.ts closes what is left when the file ends, and fails a file that left any.
+ */
+function openApps(): Map<string, () => Promise<void>> {
+  const g = globalThis as { __pulsedeskOpenApps?: Map<string, () => Promise<void>> };
+  return (g.__pulsedeskOpenApps ??= new Map());
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -80,24 +103,32 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      rawLogs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      const text = chunk.toString('utf8');
+      captureLog(text);
+      rawLogs.push(...text.split('\n').filter(Boolean));
       done();
     },
   });
+  const encryptionKey =
+    config.encryptionKey ?? createHash('sha256').update(`pulsedesk-test-key:${db.url}`).digest();
+  recordSecret(...keyForms(encryptionKey), ...keyForms(config.previousEncryptionKey));
   const app = await createApp({
     config,
     databaseUrl: db.url,
     // One key per database, as replicas of one deployment share ENCRYPTION_KEY: a second app
     // on the same database (a replica, a restart) reads the tokens the first one stored.
     // A test of key rotation sets ENCRYPTION_KEY (and ENCRYPTION_KEY_PREVIOUS) itself.
-    encryptionKey:
-      config.encryptionKey ?? createHash('sha256').update(`pulsedesk-test-key:${db.url}`).digest(),
+    encryptionKey,
     previousEncryptionKey: config.previousEncryptionKey,
     clock: options.clock,
     logger: createLogger(config.logLevel, sink),
   });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const open = openApps();
+  open.set(url, () => app.close());
+  // Closed by close() below, or by app.close() in a test that keeps the database (a restart).
+  (app.getHttpServer() as Server).once('close', () => open.delete(url));
   // PUBLIC_URL is only known once listening; tests that need it read `url`.
   return {
     app,

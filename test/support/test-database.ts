@@ -38,6 +38,12 @@ export async function acquireTestDatabase(
         await new Promise((r) => setTimeout(r, 25 * (attempt + 1)));
       }
     }
+    // Commits here do not wait for the server's WAL flush. The server is shared and its disk
+    // is not ours: a CI run once saw a pulse answer (two commits) pass Slack's 3-second ack
+    // while other files' CREATE DATABASE wrote their templates through the WAL. What a test
+    // asserts is behaviour, never fsync latency; durability across a crash is the fault
+    // suite's, on a Postgres of its own with the defaults (test/support/own-postgres.ts).
+    await adminQuery(s.adminUrl, `ALTER DATABASE ${name} SET synchronous_commit = off`);
     return {
       url: withDatabase(s.adminUrl, name),
       release: async () => {

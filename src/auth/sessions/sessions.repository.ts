@@ -3,7 +3,8 @@
  * stored; every method names one intention, and the service decides what a row means.
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { TransactionHost, TransactionalAdapterTypeOrm } from '../../database/transactions';
 import { updateReturning } from '../../database/returning';
 import type { Role } from '../../people/person.entity';
 
@@ -33,7 +34,12 @@ export interface SessionPerson {
 
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The ambient transaction's manager, or the DataSource's outside one. */
+  private get db(): EntityManager {
+    return this.txHost.tx;
+  }
 
   async createLink(link: {
     tokenHash: string;

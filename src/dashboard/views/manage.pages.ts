@@ -1,5 +1,5 @@
 /** Surveys (create, open, remind, close), Focus, Settings and Stories (review queue, feed). */
-import type { SurveyTemplate } from '../../pulse/templates/pulse-templates';
+import type { SurveyTemplate } from '../../pulse/pulse.types';
 import type { FeedItem, FeedPage } from '../../stories/stories.service';
 import { REACTION_KINDS, REACTIONS, STORY_TAG_IDS, STORY_TAGS } from '../../stories/stories.types';
 import type { WorkspaceSettings } from '../../workspaces/workspaces.service';

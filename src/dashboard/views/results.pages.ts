@@ -1,7 +1,7 @@
 /** Heatmap (team × question) and one round's page: what GET /api/rounds/:id/results gives. */
 import type { RoundDto } from '../../pulse/dto/round.dto';
 import type { PublishedRound } from '../../pulse/results.service';
-import type { PublishedQuestion } from '../../pulse/results/round-results';
+import type { PublishedQuestion } from '../../pulse/pulse.types';
 import { emptyState, isHr, page, PageContext } from './layout';
 import { html, SafeHtml } from './html';
 

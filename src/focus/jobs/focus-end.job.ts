@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { Job, JobHandler } from '../../jobs/job.decorator';
 import { FocusSyncService } from '../focus-sync.service';
-import { FOCUS_QUEUES, FocusJob } from '../focus.queues';
+import { FOCUS_QUEUES, FocusJobData } from '../focus.queues';
 
-/** Retries of a failed end sync; after the last one the restore is given up (kept status forgotten). */
-export const FOCUS_END_RETRY_LIMIT = 8;
+/**
+ * Retries of a failed end sync; after the last one the restore is given up (kept status
+ * forgotten). With the delays below, about half an hour of a failing Slack.
+ */
+export const FOCUS_END_RETRY_LIMIT = 24;
 
 /**
  * Focus sync at a block's end. pg-boss hands each job to one replica; the block's sync lease
  * keeps a re-queued or duplicate job from overlapping another sync of the same block. Failures
- * (Slack 5xx, network) retry with backoff: 5 s, 10 s, 20 s... up to 8 times.
+ * (Slack 5xx, network) retry with backoff: 5 s, 10 s, 20 s… then every one to two minutes
+ * (RETRY_DELAY_MAX_SECONDS), up to FOCUS_END_RETRY_LIMIT times.
  */
 @Injectable()
 @Job({
@@ -23,10 +27,10 @@ export const FOCUS_END_RETRY_LIMIT = 8;
   // A run lasts seconds; one held by a replica that died is failed and retried after this.
   expireInSeconds: 90,
 })
-export class FocusEndJob implements JobHandler<FocusJob> {
+export class FocusEndJob implements JobHandler<FocusJobData> {
   constructor(private readonly sync: FocusSyncService) {}
 
-  handle(data: FocusJob, meta: { retryCount: number }): Promise<void> {
+  handle(data: FocusJobData, meta: { retryCount: number }): Promise<void> {
     return this.sync.end(data, { lastAttempt: meta.retryCount >= FOCUS_END_RETRY_LIMIT });
   }
 }

@@ -8,9 +8,9 @@ export const FOCUS_EXPAND_QUEUE = 'focus.expand-rules';
 @Injectable()
 @Job({ queue: FOCUS_EXPAND_QUEUE, policy: 'stately', cron: '7 * * * *', retryLimit: 0 })
 export class FocusExpandJob implements JobHandler<object> {
-  constructor(private readonly focus: FocusService) {}
+  constructor(private readonly focusService: FocusService) {}
 
   async handle(): Promise<void> {
-    await this.focus.expandRules();
+    await this.focusService.expandRules();
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Job, JobHandler } from '../../jobs/job.decorator';
 import { FocusRetentionService } from '../focus-retention.service';
-import { FOCUS_QUEUES, FocusRetentionJob } from '../focus.queues';
+import { FOCUS_QUEUES, FocusRetentionJobData } from '../focus.queues';
 
 /**
  * One workspace's focus retention. `stately` with the workspace as singleton key: at most one
@@ -10,10 +10,10 @@ import { FOCUS_QUEUES, FocusRetentionJob } from '../focus.queues';
  */
 @Injectable()
 @Job({ queue: FOCUS_QUEUES.retention, policy: 'stately', retryLimit: 3, expireInSeconds: 300 })
-export class FocusRetentionJobHandler implements JobHandler<FocusRetentionJob> {
+export class FocusRetentionJob implements JobHandler<FocusRetentionJobData> {
   constructor(private readonly retention: FocusRetentionService) {}
 
-  async handle(data: FocusRetentionJob): Promise<void> {
+  async handle(data: FocusRetentionJobData): Promise<void> {
     await this.retention.apply(data.workspaceId);
   }
 }

@@ -2,6 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import { DateTime } from 'luxon';
 import type { FocusBlockEntity } from '../focus-block.entity';
+import type { RecurringRule } from '../recurring-rule';
 import { FOCUS_ACTIONS } from './focus.slack-ids';
 
 export interface SlackMessage {
@@ -123,7 +124,7 @@ export function plainMessage(text: string): SlackMessage {
 
 /** The reply to a recurring /focus: the rule, the next occurrence, and any refused by coverage. */
 export function recurringMessage(
-  rule: { localStart: string; durationMinutes: number; note: string | null },
+  rule: Pick<RecurringRule, 'localStart' | 'durationMinutes' | 'note'>,
   created: FocusBlockEntity[],
   refused: Date[],
   tz: string,

@@ -18,6 +18,7 @@ import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { replyWithin } from '../../slack/ack-within';
 import { SlackGateway } from '../../slack/slack-gateway';
+import { slackConnectUrl } from '../../slack/slack-urls';
 import { SlackListener, SlackListeners } from '../../slack/slack-listener.decorator';
 import { parseFocusCommand } from '../focus-parser';
 import { FocusService } from '../focus.service';
@@ -37,7 +38,7 @@ export class FocusSlackListener implements SlackListener {
   private readonly logger = new Logger(FocusSlackListener.name);
 
   constructor(
-    private readonly focus: FocusService,
+    private readonly focusService: FocusService,
     private readonly slack: SlackGateway,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,7 +51,7 @@ export class FocusSlackListener implements SlackListener {
   }
 
   private get connectUrl(): string {
-    return `${this.config.publicUrl}/slack/connect`;
+    return slackConnectUrl(this.config.publicUrl);
   }
 
   private readonly onCommand = async ({
@@ -71,7 +72,7 @@ export class FocusSlackListener implements SlackListener {
   private async commandReply(command: SlashCommand): Promise<SlackMessage> {
     let person;
     try {
-      person = await this.focus.personFor(command.team_id, command.user_id);
+      person = await this.focusService.personFor(command.team_id, command.user_id);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       return plainMessage(err.message);
@@ -84,10 +85,10 @@ export class FocusSlackListener implements SlackListener {
     }
     const cmd = parsed.command;
     if (cmd.kind === 'status') {
-      return focusStatusMessage(await this.focus.upcoming(person), person.tz, now, connect);
+      return focusStatusMessage(await this.focusService.upcoming(person), person.tz, now, connect);
     }
     if (cmd.kind === 'off') {
-      const ended = await this.focus.endCurrent(person);
+      const ended = await this.focusService.endCurrent(person);
       return plainMessage(
         ended
           ? 'Focus ended. Your status and notifications are being put back.'
@@ -95,10 +96,10 @@ export class FocusSlackListener implements SlackListener {
       );
     }
     if (cmd.kind === 'recurring') {
-      const { created, refused } = await this.focus.createRecurring(person, cmd);
+      const { created, refused } = await this.focusService.createRecurring(person, cmd);
       return recurringMessage(cmd, created, refused, person.tz, connect);
     }
-    const outcome = await this.focus.create(person, {
+    const outcome = await this.focusService.create(person, {
       start: cmd.start,
       end: cmd.end,
       note: cmd.note,
@@ -123,14 +124,21 @@ export class FocusSlackListener implements SlackListener {
   }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     if (!body.team || !action.value) return;
-    const person = await this.focus.personFor(body.team.id, body.user.id);
-    const block = await this.focus.end(person, action.value);
+    let text: string;
+    try {
+      const person = await this.focusService.personFor(body.team.id, body.user.id);
+      const block = await this.focusService.end(person, action.value);
+      text =
+        block.state === 'cancelled'
+          ? 'Focus block cancelled.'
+          : 'Focus ended. Your status and notifications are being put back.';
+    } catch (err) {
+      // A person not imported, a block that is not theirs: said to them, not an app failure.
+      if (!(err instanceof DomainError)) throw err;
+      text = err.message;
+    }
     const channel = body.channel?.id;
     if (!channel || !context.botToken) return;
-    const text =
-      block.state === 'cancelled'
-        ? 'Focus block cancelled.'
-        : 'Focus ended. Your status and notifications are being put back.';
     await this.slack.postEphemeral(context.botToken, { channel, user: body.user.id, text });
   };
 }

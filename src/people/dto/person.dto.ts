@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { IsIn, IsUUID, ValidateIf } from 'class-validator';
+import { Omittable } from '../../common/omittable';
 import { PersonEntity, ROLES, type Role } from '../person.entity';
 
 export class UpdatePersonDto {
@@ -9,7 +10,7 @@ export class UpdatePersonDto {
   teamId?: string | null;
 
   @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @Omittable()
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role?: Role;
 }

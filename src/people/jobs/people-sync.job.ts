@@ -1,22 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { Job, JobHandler } from '../../jobs/job.decorator';
-import { PeopleService } from '../people.service';
+import { RetryAt } from '../../jobs/retry-at';
+import { PeopleService, PeopleSyncInterrupted } from '../people.service';
+import { PEOPLE_SYNC_QUEUE, PeopleSyncJobData } from '../people.queues';
 
-export const PEOPLE_SYNC_QUEUE = 'people.sync';
+export { PEOPLE_SYNC_QUEUE, type PeopleSyncJobData } from '../people.queues';
 
-export interface PeopleSyncJobData {
-  workspaceId: string;
-  /** The Slack user who installed the app; they become a Pulsedesk admin. */
-  makeAdmin: string | null;
-}
-
-/** Imports a workspace's people after an install (queued with the installation). */
+/**
+ * Imports a workspace's people after an install (queued with the installation). A sync that
+ * Slack rate-limits part-way is queued again for after Retry-After, from the page it reached.
+ */
 @Injectable()
 @Job({ queue: PEOPLE_SYNC_QUEUE, policy: 'stately', retryLimit: 5, retryDelaySeconds: 30 })
 export class PeopleSyncJob implements JobHandler<PeopleSyncJobData> {
   constructor(private readonly people: PeopleService) {}
 
   async handle(data: PeopleSyncJobData): Promise<void> {
-    await this.people.syncFromSlack(data.workspaceId, { installer: data.makeAdmin });
+    try {
+      await this.people.syncFromSlack(data.workspaceId, {
+        installer: data.makeAdmin,
+        cursor: data.cursor,
+      });
+    } catch (err) {
+      if (!(err instanceof PeopleSyncInterrupted)) throw err;
+      throw new RetryAt(err.retry.at, err.retry.reason, {
+        data: { ...data, cursor: err.cursor } satisfies PeopleSyncJobData,
+      });
+    }
   }
 }

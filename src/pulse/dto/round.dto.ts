@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional } from 'class-validator';
 import type { RoundEntity } from '../entities/round.entity';
 import type { SurveyEntity } from '../entities/survey.entity';
+import type { SurveySchedule } from '../pulse.types';
 import type { Participation } from '../rounds.service';
+import type { SurveyDto } from './survey-response.dto';
 
 export class ResultsQueryDto {
   @ApiPropertyOptional({ enum: ['team'] })
@@ -71,16 +73,20 @@ export function toRoundDto(round: RoundEntity, participation: Participation, k: 
   };
 }
 
-export function toSurveyDto(survey: SurveyEntity, rounds: RoundDto[]) {
+function scheduleOf(survey: SurveyEntity): SurveySchedule | null {
+  return survey.scheduleRrule && survey.scheduleLocalTime
+    ? { rrule: survey.scheduleRrule, localTime: survey.scheduleLocalTime }
+    : null;
+}
+
+export function toSurveyDto(survey: SurveyEntity, rounds: RoundDto[]): SurveyDto {
   return {
     id: survey.id,
     title: survey.title,
     questions: survey.questions,
     questionsPerRound: survey.questionsPerRound,
     audienceTeamIds: survey.audienceTeamIds,
-    schedule: survey.scheduleRrule
-      ? { rrule: survey.scheduleRrule, localTime: survey.scheduleLocalTime }
-      : null,
+    schedule: scheduleOf(survey),
     windowHours: survey.windowHours,
     reminderAfterHours: survey.reminderAfterHours,
     createdAt: survey.createdAt.toISOString(),

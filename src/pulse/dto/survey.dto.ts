@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import type { QuestionKind } from '../pulse.types';
+import type { QuestionKind, SurveySchedule } from '../pulse.types';
 
 export const QUESTION_KINDS: QuestionKind[] = ['scale5', 'enps', 'text', 'choice'];
 
@@ -51,7 +51,7 @@ export class QuestionDto {
   options?: string[];
 }
 
-export class ScheduleDto {
+export class ScheduleDto implements SurveySchedule {
   @ApiProperty({ example: 'FREQ=WEEKLY;BYDAY=TH', description: 'RFC 5545 recurrence rule' })
   @IsString()
   @MaxLength(500)

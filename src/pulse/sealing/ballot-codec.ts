@@ -13,7 +13,7 @@
  *     text: 2 bytes big-endian length n, then n bytes of UTF-8 (n = 0 when no comment)
  *   zeros up to ballotSize(questions)
  */
-import { possibleValues } from '../results/pulse-statistics';
+import { possibleValues } from '../result-building/pulse-statistics';
 import type { QuestionDef } from '../pulse.types';
 
 const VERSION = 1;

@@ -1,12 +1,12 @@
 /**
  * At rest after close, a response carries a team only where that team's group is publishable
- * under the round's k, after complementary suppression (results/suppression.ts). The groups that
+ * under the round's k, after complementary suppression (result-building/suppression.ts). The groups that
  * are not are stored merged into one group, MERGED_TEAM_ID, so no row ever pairs a small team —
  * a one-person team, someone moved into one while the round was open — with its answers.
  * Results show the merged group like any other: at least k when anything is published, and
  * equal to the total minus the published groups, so it tells nothing new.
  */
-import { suppressedGroups } from '../results/suppression';
+import { suppressedGroups } from '../result-building/suppression';
 
 /** Not a real team: the stored group of every team that was not publishable at close. */
 export const MERGED_TEAM_ID = 'ffffffff-ffff-4fff-bfff-ffffffffffff';

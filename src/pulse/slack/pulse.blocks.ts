@@ -11,7 +11,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import { DateTime } from 'luxon';
-import type { QuestionDef } from '../pulse.types';
+import type { HeadlineFigures, PulseStatusInput, QuestionDef } from '../pulse.types';
 import {
   PULSE_ACTIONS,
   PULSE_ANSWER_ACTION,
@@ -394,12 +394,6 @@ export function pulseAnsweredMessage(input: { title: string; k: number }): Slack
   return { text, blocks: [section(`:white_check_mark: ${text}`), privacyContext(input.k)] };
 }
 
-/** The DM of someone who did not answer, once the round has closed. */
-export function pulseClosedMessage(title: string): SlackMessage {
-  const text = roundClosedText(title);
-  return { text, blocks: [section(text)] };
-}
-
 export function alreadyAnsweredText(title: string): string {
   return `You already answered *${mrkdwnWithin(title, TITLE_IN_TEXT_LIMIT)}* — one answer per person, and it can't be changed.`;
 }
@@ -412,23 +406,7 @@ export function roundClosedText(title: string): string {
   return `*${mrkdwnWithin(title, TITLE_IN_TEXT_LIMIT)}* has closed, so it no longer takes answers. Thanks to everyone who answered.`;
 }
 
-export interface HeadlineFigures {
-  mean: number | null;
-  favorability: number | null;
-  enps: number | null;
-}
-
-export interface PulseStatusInput {
-  openRounds: { roundId: string; title: string; closesAt: Date; questionCount: number }[];
-  timeZone: string;
-  k: number;
-  teamResults: {
-    title: string;
-    closedAt: Date;
-    respondents: number;
-    highlights: ({ prompt: string } & HeadlineFigures)[];
-  } | null;
-}
+export type { HeadlineFigures, PulseStatusInput } from '../pulse.types';
 
 /**
  * `/pulse` for an agent: their open pulses, then their team's last shareable results.

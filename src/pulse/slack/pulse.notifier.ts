@@ -7,7 +7,6 @@ import { SlackGateway } from '../../slack/slack-gateway';
 import {
   hrSummaryMessage,
   pulseAnsweredMessage,
-  pulseClosedMessage,
   pulseDmMessage,
   type PulseDmInput,
 } from './pulse.blocks';
@@ -39,14 +38,6 @@ export class PulseNotifier {
     k: number,
   ): Promise<void> {
     await this.slack.updateMessage(botToken, { ...dm, ...pulseAnsweredMessage({ title, k }) });
-  }
-
-  async markClosed(
-    botToken: string,
-    dm: { channel: string; ts: string },
-    title: string,
-  ): Promise<void> {
-    await this.slack.updateMessage(botToken, { ...dm, ...pulseClosedMessage(title) });
   }
 
   async postHrSummary(

@@ -5,7 +5,7 @@
  * id is never renamed or reused for a different prompt — add a new question instead.
  * Everything here is frozen; copy a template before editing it into a survey.
  */
-import type { QuestionDef } from '../pulse.types';
+import type { QuestionDef, SurveySchedule } from '../pulse.types';
 
 export interface SurveyTemplate {
   id: string;
@@ -14,7 +14,7 @@ export interface SurveyTemplate {
   questions: QuestionDef[];
   /** How many rotating (non-text) questions one round asks; text questions come on top. */
   questionsPerRound: number;
-  suggestedSchedule: { rrule: string; localTime: string } | null;
+  suggestedSchedule: SurveySchedule | null;
 }
 
 const ENPS_PROMPT = 'How likely are you to recommend working on this team to a friend?';

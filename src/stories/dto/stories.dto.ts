@@ -87,6 +87,11 @@ export class ReviewedDto {
   @ApiProperty({ enum: ['approved', 'rejected', 'restored', 'removed'] }) outcome: string;
 }
 
+export class ReportedDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: STORY_STATUSES }) status: StoryStatus;
+}
+
 export class ReactedDto {
   @ApiProperty() added: boolean;
   @ApiProperty() count: number;

@@ -1,6 +1,7 @@
 import {
   digestMessage,
   DIGEST_MAX_STORIES,
+  HrDecision,
   hrReviewMessage,
   mrkdwn,
   mrkdwnChunks,
@@ -75,6 +76,28 @@ describe('story blocks', () => {
     ]);
   });
 
+  it('answers a forged submission whose fields are not text with field errors, not a crash', () => {
+    const forged = {
+      story_title: { value: { value: 42 } },
+      story_body: { value: { value: { nested: true } } },
+      story_tags: { value: { selected_options: 'learning' } },
+      story_sharing: { value: { selected_option: { value: 7 } } },
+    } as unknown as Parameters<typeof parseShareSubmission>[0];
+    const parsed = parseShareSubmission(forged);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(Object.keys(parsed.errors).sort()).toEqual([
+      'story_body',
+      'story_sharing',
+      'story_title',
+    ]);
+    const badTag = parseShareSubmission({
+      ...values({}),
+      story_tags: { value: { selected_options: [null, { value: 3 }] } },
+    } as unknown as Parameters<typeof parseShareSubmission>[0]);
+    expect(badTag.ok).toBe(false);
+  });
+
   it('reads an anonymous story with its tags, deduplicated', () => {
     expect(
       parseShareSubmission(values({ tags: ['learning', 'learning'], sharing: 'anonymous' })),
@@ -120,6 +143,28 @@ describe('story blocks', () => {
     expect(m).toContain('Approved by <@UHR>');
     expect(m).not.toContain('story_approve');
     expect(m).toContain('👏 2');
+  });
+
+  it('says where a decision made outside the HR channel was made, and by whom when known', () => {
+    const render = (decision: HrDecision, status: 'published' | 'rejected' = 'published') =>
+      JSON.stringify(
+        hrReviewMessage({
+          story: story({ status }),
+          author: null,
+          counts: { clap: 0, heart: 0, raised_hands: 0 },
+          decision,
+        }),
+      );
+    expect(render({ by: null, outcome: 'approved', via: 'dashboard' })).toContain(
+      'Approved in the Pulsedesk dashboard',
+    );
+    expect(render({ by: 'UHR', outcome: 'approved', via: 'dashboard' })).toContain(
+      'Approved by <@UHR> in the Pulsedesk dashboard',
+    );
+    const api = render({ by: null, outcome: 'removed', via: 'api' }, 'rejected');
+    expect(api).toContain('Removed through the Pulsedesk API');
+    expect(api).not.toContain('<@');
+    expect(api).not.toContain('story_reject');
   });
 
   it('keeps a digest within Slack’s 50 blocks', () => {

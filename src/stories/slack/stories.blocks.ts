@@ -12,7 +12,10 @@ import {
   STORY_TAG_IDS,
   STORY_TAGS,
   slackLength,
+  type DecidedVia,
+  type DigestItem,
   type NewStory,
+  type ReviewOutcome,
   type Story,
   type StoryCounts,
   type StoryTag,
@@ -204,8 +207,10 @@ export type ParsedShare =
 export function parseShareSubmission(values: StateValues): ParsedShare {
   const field = (f: { block: string; action: string }) => values?.[f.block]?.[f.action];
   const errors: Record<string, string> = {};
-  const title = (field(STORY_FIELDS.title)?.value ?? '').trim();
-  const body = (field(STORY_FIELDS.body)?.value ?? '').trim();
+  // The payload is Slack's, or a forger's: a field that is not text counts as empty.
+  const textOf = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+  const title = textOf(field(STORY_FIELDS.title)?.value);
+  const body = textOf(field(STORY_FIELDS.body)?.value);
   if (!title) errors[STORY_FIELDS.title.block] = 'Give your story a title.';
   else if (slackLength(title) > STORY_LIMITS.title)
     errors[STORY_FIELDS.title.block] = `A title has at most ${STORY_LIMITS.title} characters.`;
@@ -213,7 +218,10 @@ export function parseShareSubmission(values: StateValues): ParsedShare {
   else if (slackLength(body) > STORY_LIMITS.body)
     errors[STORY_FIELDS.body.block] =
       `A story has at most ${STORY_LIMITS.body.toLocaleString('en-US')} characters (this one has ${slackLength(body).toLocaleString('en-US')}).`;
-  const tags = (field(STORY_FIELDS.tags)?.selected_options ?? []).map((o) => o.value);
+  const picked: unknown = field(STORY_FIELDS.tags)?.selected_options;
+  const tags = (Array.isArray(picked) ? picked : []).map((o: { value?: unknown } | null) =>
+    typeof o?.value === 'string' ? o.value : '',
+  );
   const unknown = tags.filter((t) => !(STORY_TAG_IDS as string[]).includes(t));
   if (unknown.length) errors[STORY_FIELDS.tags.block] = 'Pick tags from the list.';
   const sharing = field(STORY_FIELDS.sharing)?.selected_option?.value ?? 'named';
@@ -279,7 +287,25 @@ function storyActions(storyId: string, counts: StoryCounts, blockId?: string): A
 // ---------------------------------------------------------------------------------------------
 // The HR channel
 
-export type HrDecision = { by: string; outcome: 'approved' | 'rejected' | 'restored' | 'removed' };
+/**
+ * Who decided a review, and where: `by` is the decider's Slack user id (shown as a mention), or
+ * null for a credential that is nobody in Slack; `via` is set for a decision made outside the
+ * HR channel (the dashboard, the API).
+ */
+export type HrDecision = {
+  by: string | null;
+  outcome: ReviewOutcome;
+  via?: DecidedVia;
+};
+
+const DECIDED_VIA = { dashboard: 'in the Pulsedesk dashboard', api: 'through the Pulsedesk API' };
+
+/** "Approved by <@U…>", "Approved by <@U…> in the Pulsedesk dashboard", "Rejected through the Pulsedesk API". */
+function decidedLine(verb: string, decision: HrDecision): string {
+  const where = decision.via ? DECIDED_VIA[decision.via] : null;
+  if (decision.by) return [`${verb} by <@${decision.by}>`, where].filter(Boolean).join(' ');
+  return `${verb} ${where ?? 'in Pulsedesk'}`;
+}
 
 /** A story waiting for review (Approve / Reject), or the same story once decided (who decided). */
 export function hrReviewMessage(input: {
@@ -308,7 +334,7 @@ export function hrReviewMessage(input: {
       restored: 'Restored',
       removed: 'Removed',
     }[decision.outcome];
-    blocks.push(context(`${verb} by <@${decision.by}>`));
+    blocks.push(context(decidedLine(verb, decision)));
     if (story.status === 'published') blocks.push(storyActions(story.id, input.counts));
   } else {
     blocks.push({
@@ -340,11 +366,7 @@ export function outcomeDm(story: Story, outcome: 'published' | 'rejected'): Slac
 // ---------------------------------------------------------------------------------------------
 // The weekly digest
 
-export interface DigestItem {
-  story: Story;
-  author: { slackUserId: string } | null;
-  counts: StoryCounts;
-}
+export type { DigestItem } from '../stories.types';
 
 const DIGEST_EXCERPT = 600;
 /** Slack allows 50 blocks a message: a header, then three blocks per story. */

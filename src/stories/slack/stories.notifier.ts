@@ -22,11 +22,12 @@ export class StoriesNotifier {
     channel: string,
     story: Story,
     author: { slackUserId: string } | null,
-  ): Promise<void> {
-    await this.slack.postMessage(botToken, {
+  ): Promise<{ channel: string; ts: string }> {
+    const posted = await this.slack.postMessage(botToken, {
       channel,
       ...hrReviewMessage({ story, author, counts: { clap: 0, heart: 0, raised_hands: 0 } }),
     });
+    return { channel: posted.channel, ts: posted.ts };
   }
 
   /** The review message, once decided: it says who decided and offers no more review buttons. */

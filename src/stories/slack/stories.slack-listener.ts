@@ -131,7 +131,7 @@ export class StoriesSlackListener implements SlackListener {
       const { workspace, person } = await this.stories.personFor(body.team.id, body.user.id);
       this.stories.assertReviewer(person);
       const { story, outcome } = await this.stories.decide(
-        { workspaceId: workspace.id, slackUserId: body.user.id },
+        { workspaceId: workspace.id, slackUserId: body.user.id, via: 'slack' },
         action.value!,
         decision,
       );

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Omittable } from '../../common/omittable';
 import type { TeamEntity } from '../team.entity';
 
 export class CreateTeamDto {
@@ -22,14 +23,14 @@ export class CreateTeamDto {
 
 export class UpdateTeamDto {
   @ApiPropertyOptional({ maxLength: 80 })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(80)
   name?: string;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(1000)

@@ -9,6 +9,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { Omittable } from '../../common/omittable';
 import { ANONYMITY_CEILING, ANONYMITY_FLOOR } from '../../config/config';
 import { FOCUS_RETENTION_DAYS } from '../workspaces.service';
 
@@ -20,6 +21,7 @@ export class UpdateSettingsDto {
     maximum: ANONYMITY_CEILING,
     description: 'minimum respondents per reported group',
   })
+  // A nullable column: null is read as the default.
   @IsOptional()
   @IsInt()
   @Min(ANONYMITY_FLOOR, { message: `anonymityThreshold must be at least ${ANONYMITY_FLOOR}` })
@@ -30,8 +32,7 @@ export class UpdateSettingsDto {
   anonymityThreshold?: number;
 
   @ApiPropertyOptional({ description: 'new stories wait for an HR lead before they are published' })
-  // Not IsOptional: that would let null through to a NOT NULL column.
-  @ValidateIf((_, v) => v !== undefined)
+  @Omittable()
   @IsBoolean({ message: 'storyModeration must be true or false' })
   storyModeration?: boolean;
 
@@ -52,18 +53,20 @@ export class UpdateSettingsDto {
     maximum: 23,
     description: 'local hour of the weekly story prompt (Fridays, in each agent’s time zone)',
   })
-  @IsOptional()
+  @Omittable()
   @IsInt({ message: 'storyPromptHour must be a whole hour from 0 to 23' })
   @Min(0, { message: 'storyPromptHour must be a whole hour from 0 to 23' })
   @Max(23, { message: 'storyPromptHour must be a whole hour from 0 to 23' })
   storyPromptHour?: number;
 
   @ApiPropertyOptional({ maxLength: 100 })
+  // A nullable column: null is read as the default.
   @IsOptional()
   @MaxLength(100)
   focusStatusText?: string;
 
   @ApiPropertyOptional({ example: ':no_bell:' })
+  // A nullable column: null is read as the default.
   @IsOptional()
   @Matches(/^:[a-z0-9_+-]{1,60}:$/, { message: 'focusStatusEmoji must look like :emoji_name:' })
   focusStatusEmoji?: string;
@@ -75,8 +78,7 @@ export class UpdateSettingsDto {
     description:
       'days ended and cancelled focus blocks are kept; only weekly aggregates stay after',
   })
-  // Not IsOptional: that would let null through to a NOT NULL column.
-  @ValidateIf((_, v) => v !== undefined)
+  @Omittable()
   @IsInt({ message: 'focusRetentionDays must be a whole number of days' })
   @Min(FOCUS_RETENTION_DAYS.min, {
     message: `focusRetentionDays must be at least ${FOCUS_RETENTION_DAYS.min}`,
