@@ -162,11 +162,14 @@ describe('the app as processes', () => {
         },
         { what: 'the people import job' },
       );
-      const jobs = await query<{ state: string }>(
-        db.url,
-        `SELECT state FROM pgboss.job WHERE name = 'people.sync'`,
-      );
-      expect(jobs).toEqual([{ state: 'completed' }]);
+      // The import commits its people before pg-boss marks the job done: wait for
+      // the job to leave 'active', then check it was the only one and it completed.
+      const jobs = () =>
+        query<{ state: string }>(db.url, `SELECT state FROM pgboss.job WHERE name = 'people.sync'`);
+      await eventually(async () => (await jobs()).every((j) => j.state !== 'active'), {
+        what: 'the people import job to be marked done',
+      });
+      expect(await jobs()).toEqual([{ state: 'completed' }]);
       expect(slack.calls('users.list')).toHaveLength(1);
     } finally {
       await Promise.all(running.map((app) => app.stop()));
