@@ -63,6 +63,8 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
   private closed = false;
   /** Event name → the queues subscribed to it (@Job `on`), known from the code at bootstrap. */
   private readonly subscribers = new Map<string, string[]>();
+  /** Queues whose jobs this process completes one by one (see register). */
+  private readonly ownOutcomes = new Set<string>();
 
   constructor(
     @Inject(JOBS_DATABASE_URL) databaseUrl: string,
@@ -80,11 +82,16 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     this.pool.on('error', (err) =>
       this.logger.error({ msg: 'job queue connection error', err: err.message }),
     );
-    const db = queueExecutors(this.pool, this.activity, JOBS_SCHEMA, (err) =>
-      this.logger.error({
-        msg: 'job outcome not recorded; the jobs run again once they expire',
-        err: (err as Error).message,
-      }),
+    const db = queueExecutors(
+      this.pool,
+      this.activity,
+      JOBS_SCHEMA,
+      (err) =>
+        this.logger.error({
+          msg: 'job outcome not recorded; the jobs run again once they expire',
+          err: (err as Error).message,
+        }),
+      (queue) => this.ownOutcomes.has(queue),
     );
     this.awaitedDb = db.awaited;
     this.boss = new PgBoss({
@@ -284,13 +291,17 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
       expireInSeconds: options.expireInSeconds ?? 15 * 60,
     });
     if (options.cron) await this.boss.schedule(options.queue, options.cron, {}, { tz: 'UTC' });
+    this.ownOutcomes.add(options.queue);
     for (let i = 0; i < (options.workers ?? 1); i++) {
       await this.boss.work(
         options.queue,
         { batchSize: options.batchSize ?? 10, pollingIntervalSeconds: 0.5, includeMetadata: true },
         async (jobs) => {
-          // Each job of the batch succeeds or fails on its own: a failed one is marked failed
-          // (and retried by pg-boss); pg-boss completes the rest when this returns.
+          // Each job of the batch succeeds or fails on its own, recorded as soon as it ends:
+          // a failed one is marked failed (and retried by pg-boss), a done one completed. Not
+          // pg-boss's completion of the whole batch when this returns: by then a job that
+          // failed early may be running again on another worker, and that completion would
+          // mark its new run done under it (queue-executor.ts).
           await this.activity.track(() =>
             Promise.all(
               (jobs as PgBoss.JobWithMetadata[]).map(async (job) => {
@@ -306,26 +317,54 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
                         : Promise.reject(err),
                     );
                 } catch (err) {
-                  const message = (err as Error).message;
-                  // pg-boss fails a job for good once its retries are used up: that is the
-                  // one line an operator needs (what was given up, and why), at error level.
-                  const givenUp = job.retryCount >= retryLimit;
-                  this.logger[givenUp ? 'error' : 'warn']({
-                    msg: givenUp ? 'job given up' : 'job failed',
-                    queue: options.queue,
-                    jobId: job.id,
-                    retryCount: job.retryCount,
-                    err: message,
-                  });
-                  await this.boss.fail(options.queue, job.id, { message }, { db: this.awaitedDb });
-                  if (!givenUp) await this.capRetryDelay(options.queue, job.id, maxDelay);
+                  await this.failed(options.queue, job, retryLimit, maxDelay, err);
+                  return;
                 }
+                await this.completed(options.queue, job);
               }),
             ),
           );
         },
       );
     }
+  }
+
+  /** A job's run ended well: completed now, whatever else its batch is still running. */
+  private async completed(queue: string, job: PgBoss.JobWithMetadata): Promise<void> {
+    try {
+      await this.boss.complete(queue, job.id, {}, { db: this.awaitedDb });
+    } catch (err) {
+      // Left active: pg-boss's maintenance expires it and it runs again (handlers are idempotent).
+      this.logger.error({
+        msg: 'job outcome not recorded; the job runs again once it expires',
+        queue,
+        jobId: job.id,
+        err: (err as Error).message,
+      });
+    }
+  }
+
+  /** A job's run failed: marked failed now (pg-boss retries it, or gives it up), said once. */
+  private async failed(
+    queue: string,
+    job: PgBoss.JobWithMetadata,
+    retryLimit: number,
+    maxDelay: number,
+    err: unknown,
+  ): Promise<void> {
+    const message = (err as Error).message;
+    // pg-boss fails a job for good once its retries are used up: that is the one line an
+    // operator needs (what was given up, and why), at error level.
+    const givenUp = job.retryCount >= retryLimit;
+    this.logger[givenUp ? 'error' : 'warn']({
+      msg: givenUp ? 'job given up' : 'job failed',
+      queue,
+      jobId: job.id,
+      retryCount: job.retryCount,
+      err: message,
+    });
+    await this.boss.fail(queue, job.id, { message }, { db: this.awaitedDb });
+    if (!givenUp) await this.capRetryDelay(queue, job.id, maxDelay);
   }
 }
 

@@ -54,4 +54,23 @@ describe('queueExecutors on a database that refuses connections', () => {
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(lost).toEqual([]);
   });
+
+  it("does not send pg-boss's batch completion for a queue whose outcomes the app records", async () => {
+    const db = queueExecutors(
+      pool,
+      new Activity(),
+      JOBS_SCHEMA,
+      (err) => lost.push(err),
+      (queue) => queue === 'focus.start',
+    );
+    const own = new PgBoss({ db: db.forQueue, schema: JOBS_SCHEMA });
+    // Not sent: the refused connection would have been reported.
+    await expect(own.complete('focus.start', [randomUUID()])).resolves.toEqual(
+      expect.objectContaining({ affected: 0 }),
+    );
+    expect(lost).toEqual([]);
+    // Another queue's completion is sent as before.
+    await own.complete('__pgboss__send-it', [randomUUID()]);
+    expect(lost).toEqual([expect.objectContaining({ code: 'ECONNREFUSED' })]);
+  });
 });

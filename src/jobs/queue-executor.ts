@@ -10,6 +10,14 @@
  * therefore resolved here, whatever happens: a failure is logged, and the batch stays `active`
  * in the queue, so pg-boss's maintenance expires it and retries it (handlers are idempotent,
  * docs/reliability.md). Every other statement rejects as usual: pg-boss awaits those.
+ *
+ * pg-boss completes a batch by its ids once the handler returns, `WHERE state = 'active'`. A job
+ * of the batch that failed early (and was marked failed by the app at once) can by then be
+ * running again, fetched by another worker for its retry: that batch completion marked the new
+ * run completed under it, and when the new run failed too, its failure found the job completed
+ * and nothing was retried (a focus block lost its sync in the Slack storm fault case). For the
+ * queues whose handlers record each job's outcome themselves (`ownOutcomes`), pg-boss's batch
+ * completion is therefore not sent at all.
  */
 import type { Pool } from 'pg';
 import type PgBoss from 'pg-boss';
@@ -31,8 +39,10 @@ export function queueExecutors(
   activity: Activity,
   schema: string,
   completionLost: (err: unknown) => void,
+  ownOutcomes: (queue: string) => boolean = () => false,
 ): QueueExecutors {
-  const unawaited = new Set([completeJobs(schema), failJobsById(schema)]);
+  const complete = completeJobs(schema);
+  const unawaited = new Set([complete, failJobsById(schema)]);
   const awaited: PgBoss.Db = {
     executeSql: (text: string, values: unknown[]) => activity.track(() => pool.query(text, values)),
   };
@@ -40,6 +50,9 @@ export function queueExecutors(
     awaited,
     forQueue: {
       executeSql: (text: string, values: unknown[]) => {
+        if (text === complete && ownOutcomes(values[0] as string)) {
+          return Promise.resolve(NOTHING_RECORDED);
+        }
         const run = awaited.executeSql(text, values);
         if (!unawaited.has(text)) return run;
         return run.catch((err: unknown) => {
