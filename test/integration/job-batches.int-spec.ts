@@ -5,17 +5,13 @@
  * the new run then failed, its failure found the job completed and nothing was retried: a focus
  * block kept its start unsynced for good (the Slack storm fault case).
  */
-import { Injectable, Logger, Module } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Clock, SystemClock } from '../../src/common/clock';
-import { TransactionsModule } from '../../src/database/transactions';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
-import { JobsModule } from '../../src/jobs/jobs.module';
 import { JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
+import { jobsApp } from '../support/jobs-app';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
 const QUEUE = 'test.batch';
@@ -57,9 +53,6 @@ class BatchJob implements JobHandler<{ key: string }> {
   }
 }
 
-@Module({ providers: [{ provide: Clock, useValue: new SystemClock() }], exports: [Clock] })
-class ClockModule {}
-
 describe('jobs of one batch', () => {
   let db: TestDatabase;
   let app: INestApplicationContext;
@@ -67,16 +60,7 @@ describe('jobs of one batch', () => {
   beforeAll(async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     db = await acquireTestDatabase();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        { module: ClockModule, global: true },
-        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, extra: { max: 2 } }),
-        TransactionsModule,
-        JobsModule.forRoot(db.url),
-      ],
-      providers: [BatchJob],
-    }).compile();
-    app = await moduleRef.createNestApplication().init();
+    app = await jobsApp(db.url, [BatchJob]);
   });
 
   afterAll(async () => {

@@ -4,17 +4,13 @@
  * an operator sees what was lost without counting warnings. And a retry is never put further
  * off than the queue's maximum, however far pg-boss's doubling would put it.
  */
-import { Injectable, Logger, Module } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Clock, SystemClock } from '../../src/common/clock';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
-import { JobsModule } from '../../src/jobs/jobs.module';
-import { TransactionsModule } from '../../src/database/transactions';
 import { JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
+import { jobsApp } from '../support/jobs-app';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
 const QUEUE = 'test.always-fails';
@@ -43,9 +39,6 @@ class FailsWithLongBackoffJob implements JobHandler<{ key: string }> {
   }
 }
 
-@Module({ providers: [{ provide: Clock, useValue: new SystemClock() }], exports: [Clock] })
-class ClockModule {}
-
 describe('a job that exhausts its retries', () => {
   let db: TestDatabase;
   let app: INestApplicationContext;
@@ -62,16 +55,7 @@ describe('a job that exhausts its retries', () => {
       });
     }
     db = await acquireTestDatabase();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        { module: ClockModule, global: true },
-        TypeOrmModule.forRoot({ type: 'postgres', url: db.url, extra: { max: 2 } }),
-        TransactionsModule,
-        JobsModule.forRoot(db.url),
-      ],
-      providers: [AlwaysFailsJob, FailsWithLongBackoffJob],
-    }).compile();
-    app = await moduleRef.createNestApplication().init();
+    app = await jobsApp(db.url, [AlwaysFailsJob, FailsWithLongBackoffJob]);
   });
 
   afterAll(async () => {

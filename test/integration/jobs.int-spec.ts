@@ -5,19 +5,17 @@
  * injected Clock's, and a replica shutting down while its polls are in flight finishes what
  * they fetch before close() returns.
  */
-import { DynamicModule, Global, Injectable, Module, Provider } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Injectable, Provider } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from '../../src/common/clock';
 import { Job, JobHandler } from '../../src/jobs/job.decorator';
-import { TransactionHost, TransactionsModule } from '../../src/database/transactions';
-import { JobsModule } from '../../src/jobs/jobs.module';
+import { TransactionHost } from '../../src/database/transactions';
 import { JOBS_POOL_SIZE, JobsService } from '../../src/jobs/jobs.service';
 import { eventually } from '../support/eventually';
 import { HoldingProxy } from '../support/holding-proxy';
+import { jobsApp } from '../support/jobs-app';
 import { TestClock } from '../support/test-clock';
 import { acquireTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -53,20 +51,7 @@ class HappenedJob extends RecordJob {}
 @Job({ queue: SHUTDOWN_QUEUE, retryLimit: 0, workers: JOBS_POOL_SIZE + 2 })
 class ShutdownRecordJob extends RecordJob {}
 
-/** The Clock, as the app provides it to every module. */
-@Global()
-@Module({})
-class ClockModule {
-  static forRoot(clock: Clock): DynamicModule {
-    return {
-      module: ClockModule,
-      providers: [{ provide: Clock, useValue: clock }],
-      exports: [Clock],
-    };
-  }
-}
-
-async function replica(
+function replica(
   url: string,
   {
     jobsUrl = url,
@@ -74,16 +59,7 @@ async function replica(
     clock = new SystemClock() as Clock,
   } = {},
 ): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      ClockModule.forRoot(clock),
-      TypeOrmModule.forRoot({ type: 'postgres', url, extra: { max: 4 } }),
-      TransactionsModule,
-      JobsModule.forRoot(jobsUrl),
-    ],
-    providers,
-  }).compile();
-  return moduleRef.createNestApplication().init();
+  return jobsApp(url, providers, { jobsUrl, clock, connections: 4 });
 }
 
 describe('jobs', () => {
