@@ -86,11 +86,7 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
       this.pool,
       this.activity,
       JOBS_SCHEMA,
-      (err) =>
-        this.logger.error({
-          msg: 'job outcome not recorded; the jobs run again once they expire',
-          err: (err as Error).message,
-        }),
+      (err) => this.outcomeNotRecorded(err),
       (queue) => this.ownOutcomes.has(queue),
     );
     this.awaitedDb = db.awaited;
@@ -334,14 +330,20 @@ export class JobsService implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       await this.boss.complete(queue, job.id, {}, { db: this.awaitedDb });
     } catch (err) {
-      // Left active: pg-boss's maintenance expires it and it runs again (handlers are idempotent).
-      this.logger.error({
-        msg: 'job outcome not recorded; the job runs again once it expires',
-        queue,
-        jobId: job.id,
-        err: (err as Error).message,
-      });
+      this.outcomeNotRecorded(err, { queue, jobId: job.id });
     }
+  }
+
+  /**
+   * A job's outcome could not be written (the database gone): the job stays active, and
+   * pg-boss's maintenance expires it and runs it again (handlers are idempotent).
+   */
+  private outcomeNotRecorded(err: unknown, job: { queue?: string; jobId?: string } = {}): void {
+    this.logger.error({
+      msg: 'job outcome not recorded; the jobs run again once they expire',
+      ...job,
+      err: (err as Error).message,
+    });
   }
 
   /** A job's run failed: marked failed now (pg-boss retries it, or gives it up), said once. */

@@ -10,13 +10,11 @@ import { FocusService } from '../../src/focus/focus.service';
 import { PeopleService } from '../../src/people/people.service';
 import { WorkspacesService } from '../../src/workspaces/workspaces.service';
 import { eventually } from '../support/eventually';
-import { connectFocusTokens, pulseWorld, PulseWorld, slashCommand } from '../support/pulse-world';
+import { connectFocusTokens, pulseWorld, PulseWorld, focusCommand } from '../support/pulse-world';
 import { startTestApp, TestApp } from '../support/test-app';
 
-async function focusVia(app: TestApp, w: PulseWorld, user: string, text: string) {
-  const reply = await slashCommand(w, { command: '/focus', text, userId: user }, app.url);
-  expect(reply.status).toBe(200);
-  return reply;
+function focusVia(app: TestApp, w: PulseWorld, user: string, text: string) {
+  return focusCommand(w, user, text, app.url);
 }
 
 /** Successful calls of `method` per token. */

@@ -13,7 +13,7 @@ import {
   postSlack,
   pulseWorld,
   PulseWorld,
-  slashCommand,
+  focusCommand,
 } from '../support/pulse-world';
 import { blockActionsPayload, eventBody, interactionBody } from '../support/slack-signing';
 
@@ -31,11 +31,7 @@ describe('App Home', () => {
     await w?.close();
   });
 
-  const focus = async (user: string, text: string) => {
-    const reply = await slashCommand(w, { command: '/focus', text, userId: user });
-    expect(reply.status).toBe(200);
-    return reply;
-  };
+  const focus = (user: string, text: string) => focusCommand(w, user, text);
   const settled = () => focusSyncSettled(ds);
 
   it('publishes App Home with the running block (End now), open pulses, and a lead’s team board', async () => {

@@ -123,6 +123,18 @@ export async function slashCommand(
   return { status: 200, text: JSON.stringify(late.body) };
 }
 
+/** `/focus <text>` from `userId`, which the app must accept (200): its reply. */
+export async function focusCommand(
+  world: PulseWorld,
+  userId: string,
+  text: string,
+  appUrl = world.t.url,
+): Promise<{ status: number; text: string }> {
+  const reply = await slashCommand(world, { command: '/focus', text, userId }, appUrl);
+  expect(reply.status).toBe(200);
+  return reply;
+}
+
 export function postSlack(
   world: PulseWorld,
   body: string,
